@@ -1,0 +1,65 @@
+"""The SMS-MFA self-service portal for Amazon Cognito user pools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, session
+from flask_wtf.csrf import CSRFProtect
+
+from . import auth, health, mfa, pages
+from .cognito import CognitoService
+from .config import Settings, load_settings
+from .forms import SignOutForm
+from .observability import configure_logging, init_request_logging
+from .security import init_headers, init_proxy, init_rate_limits, init_sessions, redis_client
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+#: The most a form post may carry; anything larger is refused with a 413 page.
+MAX_BODY_BYTES = 16 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The application factory. Settings default to the environment, validated once here."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
+        WTF_CSRF_SSL_STRICT=True,
+        PREFERRED_URL_SCHEME="https" if settings.https else "http",
+    )
+    store = redis_client(settings)
+    app.extensions["mfa_portal.settings"] = settings
+    app.extensions["mfa_portal.cognito"] = CognitoService(settings)
+    app.extensions["mfa_portal.redis"] = store
+
+    init_proxy(app, settings)
+    init_request_logging(app)
+    init_sessions(app, settings, store)
+    init_rate_limits(app, settings)
+    init_headers(app, settings)
+    csrf.init_app(app)
+    auth.init_auth(app, settings)
+    app.register_blueprint(mfa.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
+    pages.register_error_pages(app)
+
+    @app.context_processor
+    def layout_context() -> dict[str, object]:
+        return {
+            "sign_out_form": SignOutForm,
+            "current_user": lambda: session.get("user"),
+            "action_link": auth.action_link,
+        }
+
+    return app

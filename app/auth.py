@@ -1,0 +1,373 @@
+"""Sign-in through the hosted UI (Authlib), sign-out, the ``login_required`` guard, token refresh
+and re-authentication for sensitive changes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.flask_client import OAuth
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from .cognito import CognitoService
+from .config import OAUTH_SCOPES, REQUIRED_SCOPE, Settings
+from .errors import NextAction, PortalError, lookup
+from .observability import audit
+from .security import limiter, regenerate_session_id, safe_next
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Clock skew tolerated when judging whether a re-authentication really happened.
+AUTH_TIME_SKEW = 5
+
+
+def settings() -> Settings:
+    return current_app.extensions["mfa_portal.settings"]
+
+
+def service() -> CognitoService:
+    return current_app.extensions["mfa_portal.cognito"]
+
+
+def oauth_client() -> Any:
+    return current_app.extensions["mfa_portal.oauth"].cognito
+
+
+def init_auth(app: Flask, portal_settings: Settings) -> None:
+    client_kwargs: dict[str, Any] = {
+        "scope": " ".join(OAUTH_SCOPES),
+        "code_challenge_method": "S256",
+        "default_timeout": (
+            portal_settings.cognito_connect_timeout,
+            portal_settings.cognito_read_timeout,
+        ),
+    }
+    if not portal_settings.client_secret:
+        client_kwargs["token_endpoint_auth_method"] = "none"
+    oauth = OAuth(app)
+    oauth.register(
+        "cognito",
+        client_id=portal_settings.client_id,
+        client_secret=portal_settings.client_secret,
+        server_metadata_url=portal_settings.discovery_url,
+        client_kwargs=client_kwargs,
+    )
+    app.extensions["mfa_portal.oauth"] = oauth
+    app.register_blueprint(bp)
+
+
+def _signin_limit() -> str:
+    return settings().rate_limit_signin
+
+
+# --- the session -------------------------------------------------------------------------
+
+
+def signed_in_user() -> dict[str, Any] | None:
+    return session.get("user")
+
+
+def access_token() -> str:
+    return session["tokens"]["access_token"]
+
+
+def notice(error: PortalError | str) -> dict[str, str]:
+    """What a flashed failure carries to the page: the catalog's text and the next action."""
+    entry = error.entry if isinstance(error, PortalError) else lookup(error)
+    return {"text": entry.message, "action": entry.next_action.value}
+
+
+def end_session(message: dict[str, str] | None = None, category: str = "warning") -> None:
+    """Forget everything server-side; a copied cookie is worth nothing afterwards."""
+    session.clear()
+    if message:
+        flash(message, category)
+        regenerate_session_id(current_app)
+
+
+def start_session(token: dict[str, Any], claims: dict[str, Any]) -> None:
+    now = int(time.time())
+    next_path = session.get("login_next")
+    session.clear()
+    session.update(
+        user={
+            "sub": claims["sub"],
+            "username": claims.get("cognito:username") or claims.get("username") or claims["sub"],
+            "email": claims.get("email"),
+        },
+        tokens={
+            "access_token": token["access_token"],
+            "refresh_token": token.get("refresh_token"),
+            "expires_at": _expires_at(token, now),
+        },
+        auth_time=int(claims.get("auth_time") or claims.get("iat") or now),
+        signed_in_at=now,
+        login_next=next_path,
+    )
+    regenerate_session_id(current_app)
+
+
+def _expires_at(token: dict[str, Any], now: int) -> int:
+    if token.get("expires_at"):
+        return int(token["expires_at"])
+    return now + int(token.get("expires_in") or 3600)
+
+
+def token_scopes(token: str) -> set[str]:
+    """Scopes of an access token received straight from the token endpoint (over TLS)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return set()
+    return set(str(claims.get("scope", "")).split())
+
+
+def refresh_tokens() -> bool:
+    """Swap the refresh token for a new access token; False when Cognito refuses it."""
+    tokens = session.get("tokens") or {}
+    if not tokens.get("refresh_token"):
+        return False
+    try:
+        new = oauth_client().fetch_access_token(
+            grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+        )
+    except AuthlibBaseError as exc:
+        log.info("token refresh refused", extra={"event": "token_refresh", "error": exc.error})
+        return False
+    except requests.RequestException as exc:
+        raise PortalError("transport:connection", operation="RefreshToken") from exc
+    session["tokens"] = {
+        "access_token": new["access_token"],
+        "refresh_token": new.get("refresh_token") or tokens["refresh_token"],
+        "expires_at": _expires_at(new, int(time.time())),
+    }
+    log.info("access token refreshed", extra={"event": "token_refresh", "outcome": "ok"})
+    return True
+
+
+def call_with_token(fn: Callable[..., R], *args: Any) -> R:
+    """Call ``fn(access_token, *args)``; on "Access Token has expired" refresh once and retry."""
+    try:
+        return fn(access_token(), *args)
+    except PortalError as error:
+        if (
+            error.code == "NotAuthorizedException"
+            and error.variant == "expired"
+            and refresh_tokens()
+        ):
+            return fn(access_token(), *args)
+        raise
+
+
+def _sign_in_redirect(message: dict[str, str] | None = None) -> Response:
+    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    if message:
+        flash(message, "info")
+    return redirect(url_for("auth.login", next=target), 303)
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if not signed_in_user():
+            return _sign_in_redirect()
+        now = time.time()
+        s = settings()
+        if now - session.get("signed_in_at", 0) > s.session_lifetime_seconds:
+            end_session(notice("portal:session_expired"), "info")
+            return _sign_in_redirect()
+        if session["tokens"]["expires_at"] - now < s.token_refresh_margin_seconds and not (
+            refresh_tokens()
+        ):
+            end_session(notice("portal:session_expired"), "info")
+            return _sign_in_redirect()
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def is_fresh_signin() -> bool:
+    return time.time() - session.get("auth_time", 0) <= settings().fresh_signin_seconds
+
+
+def fresh_signin_required(view: Callable[P, R]) -> Callable[P, R | Response]:
+    """Sensitive changes need an interactive sign-in within ``FRESH_SIGNIN_SECONDS``."""
+
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+        if is_fresh_signin():
+            return view(*args, **kwargs)
+        flash(
+            {
+                "text": "To protect your account, please sign in again to confirm it's you. "
+                "Nothing was changed yet: make the change again once you're back.",
+                "action": "none",
+            },
+            "info",
+        )
+        return redirect(url_for("auth.login", reauth="1", next=request.path), 303)
+
+    return guarded
+
+
+# --- routes ------------------------------------------------------------------------------
+
+
+@bp.get("/login")
+@limiter.limit(_signin_limit)
+def login() -> Response:
+    next_path = safe_next(request.args.get("next"))
+    reauth = request.args.get("reauth") == "1" and signed_in_user() is not None
+    if signed_in_user() and not reauth:
+        return redirect(next_path)
+    session["login_next"] = next_path
+    if not reauth:
+        session.pop("reauth", None)
+        return oauth_client().authorize_redirect(settings().callback_url)
+    session["reauth"] = {"stage": "prompt", "started": int(time.time())}
+    return oauth_client().authorize_redirect(settings().callback_url, prompt="login")
+
+
+def _reauth_via_logout() -> Response:
+    """Cognito's /logout with ``redirect_uri`` + ``response_type`` ends the hosted-UI session and
+    opens a fresh sign-in: the classic hosted UI ignores ``prompt=login``."""
+    client = oauth_client()
+    rv = client.create_authorization_url(settings().callback_url)
+    client.save_authorize_data(redirect_uri=settings().callback_url, **rv)
+    return redirect(f"{settings().hosted_ui_url}/logout?{urlsplit(rv['url']).query}")
+
+
+@bp.get("/auth/callback")
+@limiter.limit(_signin_limit)
+def callback() -> Response:
+    try:
+        token = oauth_client().authorize_access_token()
+    except AuthlibBaseError as exc:
+        log.warning(
+            "sign-in callback failed",
+            extra={"event": "sign_in", "outcome": "failed", "error": exc.error},
+        )
+        audit("sign_in", "failed", error=exc.error)
+        flash(notice("portal:signin_failed"), "warning")
+        return redirect(url_for("pages.index"))
+    except requests.RequestException:
+        flash(notice("transport:connection"), "warning")
+        return redirect(url_for("pages.index"))
+    claims = token.get("userinfo") or {}
+    if not claims.get("sub"):
+        flash(notice("portal:signin_failed"), "warning")
+        return redirect(url_for("pages.index"))
+    if REQUIRED_SCOPE not in token_scopes(token["access_token"]):
+        log.error(
+            "access token lacks a required scope",
+            extra={
+                "event": "sign_in",
+                "outcome": "missing_scope",
+                "operator_hint": lookup("NotAuthorizedException:missing_scope").operator_hint,
+            },
+        )
+        audit("sign_in", "missing_scope", sub=claims["sub"])
+        end_session(notice(PortalError("NotAuthorizedException", variant="missing_scope")), "error")
+        return redirect(url_for("pages.index"))
+
+    reauth = session.pop("reauth", None)
+    auth_time = int(claims.get("auth_time") or 0)
+    if reauth and auth_time < reauth["started"] - AUTH_TIME_SKEW:
+        if reauth["stage"] == "prompt":
+            session["reauth"] = {**reauth, "stage": "logout"}
+            return _reauth_via_logout()
+        flash(notice("portal:reauth_failed"), "warning")
+    start_session(token, claims)
+    audit("sign_in", "ok", sub=claims["sub"], reauthentication=bool(reauth))
+    return redirect(safe_next(session.pop("login_next", None)), 303)
+
+
+def action_link(action: str) -> dict[str, str] | None:
+    """The link a notice offers for a catalog entry's next action, if there is one to follow."""
+    s = settings()
+    if action in (NextAction.SIGN_IN_AGAIN, NextAction.CONFIRM_ACCOUNT):
+        return {"label": "Sign in again", "href": url_for("auth.login")}
+    if action == NextAction.RESET_PASSWORD:
+        query = urlencode(
+            {"client_id": s.client_id, "response_type": "code", "redirect_uri": s.callback_url}
+        )
+        return {"label": "Reset your password", "href": f"{s.hosted_ui_url}/forgotPassword?{query}"}
+    phone_actions = (NextAction.ADD_PHONE, NextAction.VERIFY_PHONE, NextAction.REQUEST_NEW_CODE)
+    phone_step = action in phone_actions
+    if phone_step and "phone.edit" in current_app.view_functions:
+        return {"label": "Set up your phone number", "href": url_for("phone.edit")}
+    if action == NextAction.CONTACT_SUPPORT and s.support_contact:
+        return {"label": "Contact support", "href": s.support_contact}
+    return None
+
+
+def hosted_ui_logout_url() -> str:
+    s = settings()
+    return f"{s.hosted_ui_url}/logout?" + urlencode(
+        {"client_id": s.client_id, "logout_uri": s.signed_out_url}
+    )
+
+
+def _revoke_refresh_token() -> None:
+    refresh_token = (session.get("tokens") or {}).get("refresh_token")
+    if not refresh_token:
+        return
+    try:
+        service().revoke_refresh_token(refresh_token)
+    except PortalError:
+        log.warning("refresh token not revoked at sign-out", extra={"event": "sign_out"})
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    if signed_in_user():
+        _revoke_refresh_token()
+        audit("sign_out", "ok")
+    end_session()
+    return redirect(hosted_ui_logout_url(), 303)
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere() -> Response:
+    """GlobalSignOut, then the hosted-UI /logout: its cookie would otherwise sign them back in."""
+    try:
+        call_with_token(service().global_sign_out)
+    except PortalError as error:
+        audit(
+            "sign_out_everywhere",
+            "failed",
+            error_code=error.code,
+            cognito_request_id=error.request_id,
+        )
+        if error.entry.ends_session:
+            raise
+        flash(notice(error), error.entry.severity.value)
+        return redirect(url_for("mfa.settings_page"), 303)
+    audit("sign_out_everywhere", "ok")
+    end_session()
+    return redirect(hosted_ui_logout_url(), 303)

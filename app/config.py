@@ -1,0 +1,205 @@
+"""Settings read once from the environment and validated at start-up.
+
+A missing or malformed value stops start-up with one line that names the variable and what it
+expects (``ConfigError``). Nothing else in the portal reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+REQUIRED_SCOPE = "aws.cognito.signin.user.admin"
+OAUTH_SCOPES = ("openid", "email", "phone", "profile", REQUIRED_SCOPE)
+
+_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
+_PHONE_REGION = re.compile(r"^[A-Z]{2}$")
+
+
+T = TypeVar("T", int, float)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    user_pool_id: str
+    client_id: str
+    client_secret: str | None
+    hosted_ui_url: str
+    endpoint_url: str | None
+    public_base_url: str
+    secret_key: str
+    redis_url: str | None = None
+    session_dir: str = ""
+    session_idle_seconds: int = 1800
+    session_lifetime_seconds: int = 43200
+    fresh_signin_seconds: int = 300
+    token_refresh_margin_seconds: int = 120
+    cognito_connect_timeout: float = 2.0
+    cognito_read_timeout: float = 5.0
+    cognito_max_attempts: int = 3
+    trusted_proxies: int = 0
+    rate_limit_changes: str = "10 per 10 minutes"
+    rate_limit_signin: str = "30 per minute"
+    rate_limit_codes: str = "5 per 10 minutes"
+    phone_default_region: str = "US"
+    support_contact: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def https(self) -> bool:
+        return self.public_base_url.startswith("https://")
+
+    @property
+    def api_endpoint(self) -> str:
+        return self.endpoint_url or f"https://cognito-idp.{self.region}.amazonaws.com"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.api_endpoint}/{self.user_pool_id}"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def hosted_ui_origin(self) -> str:
+        parts = urlsplit(self.hosted_ui_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def callback_url(self) -> str:
+        return f"{self.public_base_url}/auth/callback"
+
+    @property
+    def signed_out_url(self) -> str:
+        return f"{self.public_base_url}/"
+
+
+def _required(env: Mapping[str, str], name: str, what: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set: expected {what}")
+    return value
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _matching(env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str) -> str:
+    value = _required(env, name, what)
+    if not pattern.match(value):
+        raise ConfigError(f"{name}={value!r} is malformed: expected {what}")
+    return value
+
+
+def _base_url(env: Mapping[str, str], name: str, what: str, *, required: bool = True) -> str | None:
+    value = _required(env, name, what) if required else _optional(env, name)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name}={value!r} is malformed: expected {what}")
+    return value.rstrip("/")
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: T, cast: Callable[[str], T], minimum: T
+) -> T:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is malformed: expected a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} is too small: expected at least {minimum}")
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = env.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name}={value!r} is malformed: expected a rate such as '10 per 10 minutes'"
+        ) from None
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise ``ConfigError`` on the first bad one."""
+    env = os.environ if env is None else env
+    secret_key = _required(env, "SECRET_KEY", "a long random string (e.g. 64 hex characters)")
+    if len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY is too short: expected at least 32 characters")
+    public_base_url = _base_url(
+        env, "PORTAL_BASE_URL", "the portal's public URL, e.g. https://account.example.com"
+    )
+    assert public_base_url is not None
+    hosted_ui_url = _base_url(
+        env, "COGNITO_DOMAIN", "the hosted-UI base URL, e.g. https://auth.example.com"
+    )
+    assert hosted_ui_url is not None
+    log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"LOG_LEVEL={log_level!r} is malformed: expected DEBUG, INFO, WARNING or ERROR"
+        )
+    redis_url = _optional(env, "REDIS_URL")
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL={redis_url!r} is malformed: expected redis://host:port/db")
+    return Settings(
+        region=_matching(env, "COGNITO_REGION", _REGION, "an AWS region such as eu-west-1"),
+        user_pool_id=_matching(
+            env, "COGNITO_USER_POOL_ID", _POOL_ID, "a user pool id such as eu-west-1_AbC123xyz"
+        ),
+        client_id=_matching(env, "COGNITO_CLIENT_ID", _CLIENT_ID, "the app client id"),
+        client_secret=_optional(env, "COGNITO_CLIENT_SECRET"),
+        hosted_ui_url=hosted_ui_url,
+        endpoint_url=_base_url(
+            env, "COGNITO_ENDPOINT_URL", "an http(s) URL of a Cognito API endpoint", required=False
+        ),
+        public_base_url=public_base_url,
+        secret_key=secret_key,
+        redis_url=redis_url,
+        session_dir=_optional(env, "SESSION_DIR")
+        or str(Path(tempfile.gettempdir()) / "mfa-portal-sessions"),
+        session_idle_seconds=_number(env, "SESSION_IDLE_SECONDS", 1800, int, 60),
+        session_lifetime_seconds=_number(env, "SESSION_LIFETIME_SECONDS", 43200, int, 300),
+        fresh_signin_seconds=_number(env, "FRESH_SIGNIN_SECONDS", 300, int, 1),
+        token_refresh_margin_seconds=_number(env, "TOKEN_REFRESH_MARGIN_SECONDS", 120, int, 0),
+        cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 2.0, float, 0.1),
+        cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 5.0, float, 0.1),
+        cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 3, int, 1),
+        trusted_proxies=_number(env, "TRUSTED_PROXIES", 0, int, 0),
+        rate_limit_changes=_rate(env, "RATE_LIMIT_CHANGES", "10 per 10 minutes"),
+        rate_limit_signin=_rate(env, "RATE_LIMIT_SIGNIN", "30 per minute"),
+        rate_limit_codes=_rate(env, "RATE_LIMIT_CODES", "5 per 10 minutes"),
+        phone_default_region=_matching(
+            {"PHONE_DEFAULT_REGION": env.get("PHONE_DEFAULT_REGION", "US")},
+            "PHONE_DEFAULT_REGION",
+            _PHONE_REGION,
+            "a two-letter country code such as US or GB",
+        ),
+        support_contact=env.get("SUPPORT_CONTACT", "").strip(),
+        log_level=log_level,
+    )

@@ -1,0 +1,102 @@
+"""``/settings/mfa``: show whether SMS MFA protects the account, and turn it on or off."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, session, url_for
+from werkzeug.wrappers import Response
+
+from .auth import (
+    call_with_token,
+    fresh_signin_required,
+    login_required,
+    notice,
+    service,
+    settings,
+)
+from .cognito import MfaStatus
+from .errors import PortalError
+from .forms import SmsMfaForm
+from .observability import audit
+from .security import limiter
+
+bp = Blueprint("mfa", __name__)
+
+
+def _change_limit() -> str:
+    return settings().rate_limit_changes
+
+
+def mask_phone(number: str | None) -> str:
+    """``+12025550100`` -> ``+1 ••• ••• 0100``: enough to recognise, not enough to misuse."""
+    if not number:
+        return ""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+        country = f"+{parsed.country_code}"
+    except phonenumbers.NumberParseException:
+        country = number[:2]
+    return f"{country} ••• ••• {number[-4:]}"
+
+
+def _remember(status: MfaStatus) -> None:
+    """What the page showed, so a forged POST can't turn on SMS MFA for an unverified number."""
+    seen = {"sms": status.sms_mfa_enabled, "phone_ready": status.can_enable_sms_mfa}
+    if session.get("mfa_seen") != seen:
+        session["mfa_seen"] = seen
+
+
+@bp.get("/settings/mfa")
+@login_required
+def settings_page() -> str | tuple[str, int]:
+    try:
+        status = call_with_token(service().get_mfa_status)
+    except PortalError as error:
+        if error.entry.ends_session:
+            raise
+        return render_template("mfa/settings.html", status=None, error=notice(error)), 503
+    _remember(status)
+    form = SmsMfaForm(enable="off" if status.sms_mfa_enabled else "on")
+    return render_template(
+        "mfa/settings.html", status=status, form=form, masked_phone=mask_phone(status.phone_number)
+    )
+
+
+@bp.post("/settings/mfa")
+@login_required
+@limiter.limit(_change_limit, methods=["POST"])
+@fresh_signin_required
+def change() -> Response | str:
+    form = SmsMfaForm()
+    if not form.validate():
+        flash(
+            {"text": "That request wasn't understood. Nothing was changed.", "action": "none"},
+            "warning",
+        )
+        return redirect(url_for("mfa.settings_page"), 303)
+    if form.wants_on and not (session.get("mfa_seen") or {}).get("phone_ready"):
+        flash(notice(PortalError("InvalidParameterException", variant="enable_sms_mfa")), "warning")
+        return redirect(url_for("mfa.settings_page"), 303)
+    if not form.wants_on and form.confirmed.data != "yes":
+        return render_template(
+            "mfa/confirm_off.html", form=SmsMfaForm(enable="off", confirmed="yes")
+        )
+    event = "sms_mfa_on" if form.wants_on else "sms_mfa_off"
+    try:
+        request_id = call_with_token(service().set_sms_mfa, form.wants_on)
+    except PortalError as error:
+        audit(event, "failed", error_code=error.code, cognito_request_id=error.request_id)
+        if error.entry.ends_session:
+            raise
+        flash(notice(error), error.entry.severity.value)
+        return redirect(url_for("mfa.settings_page"), 303)
+    audit(event, "ok", cognito_request_id=request_id)
+    if form.wants_on:
+        text = (
+            "SMS MFA is now on. From your next sign-in, we'll text you a code after your password."
+        )
+    else:
+        text = "SMS MFA is now off. Your account is protected by your password only."
+    flash({"text": text, "action": "none"}, "success")
+    return redirect(url_for("mfa.settings_page"), 303)

@@ -1,0 +1,107 @@
+"""JSON logs with a request id, a request log line per response, and audit events.
+
+Nothing here may write a token, an authorization code, a secret, a session id or a full phone
+number: ``redact`` scrubs every message and field as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request, session
+
+AUDIT = logging.getLogger("mfa_portal.audit")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_PHONE = re.compile(r"\+\d{6,15}")
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    digits = match.group(0)
+    return digits[:2] + "•" * (len(digits) - 6) + digits[-4:]
+
+
+def redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _PHONE.sub(_mask_phone, _JWT.sub("[token]", value))
+    return value
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id and extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        if has_request_context() and "request_id" in g:
+            entry["request_id"] = g.request_id
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = redact(value)
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("botocore", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def current_sub() -> str | None:
+    try:
+        return (session.get("user") or {}).get("sub")
+    except Exception:  # the session store may be the thing that is down
+        return None
+
+
+def audit(event: str, outcome: str, **fields: Any) -> None:
+    """An audit event: who (the user's ``sub``), what, outcome, Cognito's request id."""
+    fields.setdefault("sub", current_sub())
+    AUDIT.info(event, extra={"event": event, "outcome": outcome, "audit": True, **fields})
+
+
+def init_request_logging(app: Flask) -> None:
+    access = logging.getLogger("mfa_portal.request")
+
+    @app.before_request
+    def assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-ID"] = request_id
+        started = g.get("started")
+        access.info(
+            "request",
+            extra={
+                "event": "request",
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)
+                if started
+                else None,
+            },
+        )
+        return response

@@ -1,0 +1,156 @@
+"""Session store, cookie flags, response headers, rate limits and safe redirect targets."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+import redis
+from cachelib.file import FileSystemCache
+from flask import Flask, Response, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_session import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import Settings
+
+SESSION_KEY_PREFIX = "mfa-portal:session:"
+DEFAULT_NEXT = "/settings/mfa"
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def redis_client(settings: Settings) -> redis.Redis | None:
+    """One connection pool per process, with short timeouts so an outage fails fast."""
+    if not settings.redis_url:
+        return None
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=1.0,
+        socket_timeout=2.0,
+        health_check_interval=15,
+        retry_on_timeout=False,
+    )
+
+
+def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> None:
+    """Backend-for-frontend sessions: the browser holds only an opaque id."""
+    app.config.update(
+        SESSION_PERMANENT=True,
+        PERMANENT_SESSION_LIFETIME=settings.session_idle_seconds,
+        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_KEY_PREFIX=SESSION_KEY_PREFIX,
+        SESSION_COOKIE_NAME="__Host-mfa_portal" if settings.https else "mfa_portal",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=settings.https,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
+        SESSION_SERIALIZATION_FORMAT="json",
+    )
+    if store is not None:
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=store)
+    else:
+        app.config.update(
+            SESSION_TYPE="cachelib",
+            SESSION_CACHELIB=FileSystemCache(settings.session_dir, threshold=0, mode=0o600),
+        )
+    Session(app)
+
+
+def regenerate_session_id(app: Flask) -> None:
+    """A new id at sign-in: a session id planted before sign-in is worth nothing after it."""
+    app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+
+
+def user_or_address() -> str:
+    user = session.get("user") or {}
+    return f"user:{user['sub']}" if user.get("sub") else f"addr:{get_remote_address()}"
+
+
+def init_rate_limits(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_OPTIONS={"socket_connect_timeout": 1, "socket_timeout": 2}
+        if settings.redis_url
+        else {},
+        RATELIMIT_KEY_PREFIX="mfa-portal-limits",
+        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+    )
+    limiter.init_app(app)
+
+
+def init_proxy(app: Flask, settings: Settings) -> None:
+    """Trust ``X-Forwarded-*`` only from the configured number of proxies (0: not at all)."""
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+
+def content_security_policy(settings: Settings) -> str:
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "font-src 'self'",
+            "connect-src 'self'",
+            # Sign-out posts here and is redirected on to the hosted UI's /logout.
+            f"form-action 'self' {settings.hosted_ui_origin}",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        )
+    )
+
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+
+def init_headers(app: Flask, settings: Settings) -> None:
+    csp = content_security_policy(settings)
+
+    @app.after_request
+    def set_security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["Content-Security-Policy"] = csp
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "no-referrer"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        if settings.https:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.path.startswith("/static/") and response.status_code == 200:
+            headers["Cache-Control"] = "public, max-age=3600"
+        else:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_next(target: str | None, default: str = DEFAULT_NEXT) -> str:
+    """Only a same-site path: ``//evil``, ``/\\evil``, schemes and encoded variants fall back."""
+    if not target:
+        return default
+    decoded = target
+    for _ in range(3):
+        decoded = unquote(decoded)
+    for candidate in (target, decoded):
+        if not candidate.startswith("/") or candidate.startswith("//") or _UNSAFE.search(candidate):
+            return default
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return default
+    return target
