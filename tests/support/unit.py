@@ -1,0 +1,74 @@
+"""Helpers shared by the unit tests: settings, a signed-in session, Cognito responses."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from flask.testing import FlaskClient
+
+ACCESS_TOKEN = "header.eyJzY29wZSI6ImF3cy5jb2duaXRvLnNpZ25pbi51c2VyLmFkbWluIn0.signature"
+
+
+def portal_env(tmp_path: Any, **overrides: str) -> dict[str, str]:
+    env = {
+        "SECRET_KEY": "unit-test-secret-key-0123456789abcdef",
+        "PORTAL_BASE_URL": "http://portal.test",
+        "COGNITO_DOMAIN": "http://cognito.test",
+        "COGNITO_ENDPOINT_URL": "http://cognito.test",
+        "COGNITO_REGION": "us-east-1",
+        "COGNITO_USER_POOL_ID": "us-east-1_UnitPool",
+        "COGNITO_CLIENT_ID": "unitclient0000000000000001",
+        "SESSION_DIR": str(tmp_path / "sessions"),
+        "COGNITO_MAX_ATTEMPTS": "1",
+    }
+    env.update(overrides)
+    return env
+
+
+def sign_in(client: FlaskClient, *, auth_age: float = 0, expires_in: float = 3600) -> None:
+    """Put a signed-in user in the server-side session, as the callback would."""
+    now = time.time()
+    with client.session_transaction() as session:
+        session["user"] = {"sub": "sub-alice", "username": "alice", "email": "alice@example.com"}
+        session["tokens"] = {
+            "access_token": ACCESS_TOKEN,
+            "refresh_token": "refresh-token",
+            "expires_at": int(now + expires_in),
+        }
+        session["auth_time"] = int(now - auth_age)
+        session["signed_in_at"] = int(now - auth_age)
+
+
+def get_user_response(
+    *,
+    phone: str | None = "+12025550100",
+    verified: bool = True,
+    legacy_sms: bool = False,
+    mfa_settings: list[str] | None = None,
+    preferred: str | None = None,
+) -> dict[str, Any]:
+    attributes = [
+        {"Name": "sub", "Value": "sub-alice"},
+        {"Name": "email", "Value": "alice@example.com"},
+    ]
+    if phone:
+        attributes += [
+            {"Name": "phone_number", "Value": phone},
+            {"Name": "phone_number_verified", "Value": "true" if verified else "false"},
+        ]
+    response: dict[str, Any] = {"Username": "alice", "UserAttributes": attributes}
+    if legacy_sms:
+        response["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    if mfa_settings is not None:
+        response["UserMFASettingList"] = mfa_settings
+    if preferred:
+        response["PreferredMfaSetting"] = preferred
+    return response
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)

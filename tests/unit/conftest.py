@@ -1,0 +1,43 @@
+"""Unit-level fixtures: the portal app with a stubbed Cognito client (botocore's Stubber)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import Settings, load_settings
+from tests.support.unit import portal_env, sign_in
+
+
+@pytest.fixture
+def settings(tmp_path: Any) -> Settings:
+    return load_settings(portal_env(tmp_path))
+
+
+@pytest.fixture
+def app(settings: Settings) -> Flask:
+    return create_app(settings)
+
+
+@pytest.fixture
+def stubber(app: Flask) -> Iterator[Stubber]:
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stub:
+        yield stub
+        stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient) -> FlaskClient:
+    sign_in(client)
+    return client
