@@ -44,7 +44,14 @@ def run_demo(host: str, port: int, cognito_port: int) -> int:
         "HOST": host,
     }
     portal = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "app:create_app()"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "app:create_app()",
+        ],
         cwd=ROOT,
         env=env,
     )

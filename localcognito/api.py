@@ -1,0 +1,339 @@
+"""The Cognito JSON API (POST / with X-Amz-Target), as boto3 speaks it.
+
+Operations whose behaviour moto lacks or gets wrong for the portal are handled here; every
+other operation is passed to moto's own `CognitoIdpResponse`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.cognitoidp.utils import check_secret_hash
+from moto.core.exceptions import ServiceException, _RESTError
+from moto.core.request import Request as MotoRequest
+from werkzeug.wrappers import Request, Response
+
+from .codes import CognitoError, mask_phone
+from .state import StandIn, mfa_options, set_mfa_options
+from .tokens import ADMIN_SCOPE
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+E164 = re.compile(r"^\+[1-9]\d{4,14}$")
+Handler = Callable[[StandIn, dict[str, Any]], dict[str, Any]]
+
+
+def handle(state: StandIn, request: Request) -> Response:
+    target = request.headers.get("X-Amz-Target", "")
+    if not target.startswith(TARGET_PREFIX):
+        return _error_response("UnknownOperationException", "Missing or unknown X-Amz-Target", 400)
+    operation = target[len(TARGET_PREFIX) :]
+    state.stats.count("api", operation)
+    outcome = state.faults.take(operation)
+    if outcome.latency_ms:
+        time.sleep(outcome.latency_ms / 1000)
+    if outcome.error:
+        return _error_response(outcome.error, outcome.message, outcome.status)
+    try:
+        params = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return _error_response("SerializationException", "Malformed JSON body", 400)
+    handler = HANDLERS.get(operation)
+    try:
+        with state.lock:
+            if handler is None:
+                return _delegate_to_moto(state, request)
+            result = handler(state, params)
+    except (_RESTError, CognitoError) as exc:
+        return _error_response(exc.error_type, exc.message, int(exc.code))
+    except ServiceException as exc:
+        return _error_response(str(exc.code), exc.message, 400)
+    return _json_response(result)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, UserStatus):
+        return value.value
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _json_response(body: dict[str, Any]) -> Response:
+    return Response(
+        json.dumps(body, default=_json_default),
+        200,
+        content_type="application/x-amz-json-1.1",
+    )
+
+
+def _error_response(code: str, message: str, status: int) -> Response:
+    return Response(
+        json.dumps({"__type": code, "message": message}),
+        status,
+        headers={"X-Amzn-ErrorType": code},
+        content_type="application/x-amz-json-1.1",
+    )
+
+
+def _delegate_to_moto(state: StandIn, request: Request) -> Response:
+    environ = dict(request.environ)
+    environ["HTTP_X_MOTO_ACCOUNT_ID"] = state.account_id
+    environ["HTTP_USER_AGENT"] = f"local-cognito region/{state.region}"
+    environ.pop("HTTP_AUTHORIZATION", None)
+    moto_request = MotoRequest(environ)
+    moto_request.get_data()
+    try:
+        status, headers, body = CognitoIdpResponse.dispatch(moto_request)
+    except NotImplementedError:
+        operation = request.headers["X-Amz-Target"].split(".")[-1]
+        return _error_response(
+            "UnsupportedOperationException", f"{operation} is not supported by local-cognito", 400
+        )
+    headers = {k: str(v) for k, v in dict(headers).items() if k.lower() != "status"}
+    return Response(body, int(status), headers=headers)
+
+
+def _user_for_token(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:
+    record = state.pool.check_access_token(params.get("AccessToken"), ADMIN_SCOPE)
+    user = state.user(record.username)
+    assert user is not None
+    return user
+
+
+def get_user(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    body: dict[str, Any] = {"Username": user.username, "UserAttributes": user.attributes}
+    if mfa_options(user):
+        body["MFAOptions"] = mfa_options(user)
+    settings = user.to_json(extended=True)
+    if settings["UserMFASettingList"]:
+        body["UserMFASettingList"] = settings["UserMFASettingList"]
+    if settings["PreferredMfaSetting"]:
+        body["PreferredMfaSetting"] = settings["PreferredMfaSetting"]
+    return body
+
+
+def set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    options = params.get("MFAOptions")
+    if not isinstance(options, list):
+        raise CognitoError("InvalidParameterException", "MFAOptions is required.")
+    for option in options:
+        if option.get("DeliveryMedium") != "SMS":
+            raise CognitoError(
+                "InvalidParameterException",
+                "Only SMS is supported as the delivery medium for MFA.",
+            )
+        if option.get("AttributeName") != "phone_number":
+            raise CognitoError(
+                "InvalidParameterException",
+                "Only phone_number is supported as the attribute name for SMS MFA.",
+            )
+    if options and "phone_number" not in user.attribute_lookup:
+        raise CognitoError(
+            "InvalidParameterException", "User does not have delivery config set to turn on SMS_MFA"
+        )
+    normalized = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}] if options else []
+    set_mfa_options(user, normalized)
+    return {}
+
+
+def _send_attribute_code(state: StandIn, user: CognitoIdpUser, attribute: str) -> dict[str, str]:
+    value = user.attribute_lookup.get(attribute)
+    if not value or attribute not in ("phone_number", "email"):
+        raise CognitoError(
+            "InvalidParameterException", f"User does not have a {attribute} to verify."
+        )
+    code = state.attribute_codes.issue(user.username, attribute)
+    medium = "SMS" if attribute == "phone_number" else "EMAIL"
+    state.outbox.send(
+        to=value, code=code, purpose=f"verify_{attribute}", username=user.username, medium=medium
+    )
+    if medium == "SMS":
+        destination = mask_phone(value)
+    else:
+        local, _, domain = value.partition("@")
+        destination = f"{local[:1]}***@{domain[:1]}***"
+    return {"Destination": destination, "DeliveryMedium": medium, "AttributeName": attribute}
+
+
+def update_user_attributes(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    attributes = {a["Name"]: a.get("Value", "") for a in params.get("UserAttributes") or []}
+    phone = attributes.get("phone_number")
+    if phone is not None and not E164.match(phone):
+        raise CognitoError("InvalidParameterException", "Invalid phone number format.")
+    for name in ("sub", "phone_number_verified", "email_verified"):
+        if name in attributes:
+            raise CognitoError(
+                "NotAuthorizedException",
+                f"A client attempted to write unauthorized attribute {name}",
+            )
+    changed = [
+        name
+        for name in ("phone_number", "email")
+        if name in attributes and attributes[name] != user.attribute_lookup.get(name)
+    ]
+    updates = [{"Name": k, "Value": v} for k, v in attributes.items()]
+    updates += [{"Name": f"{name}_verified", "Value": "false"} for name in changed]
+    user.update_attributes(updates)
+    details = [_send_attribute_code(state, user, name) for name in changed]
+    return {"CodeDeliveryDetailsList": details} if details else {}
+
+
+def get_user_attribute_verification_code(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    attribute = params.get("AttributeName", "")
+    if attribute not in ("phone_number", "email"):
+        raise CognitoError("InvalidParameterException", f"Invalid attribute name: {attribute}")
+    return {"CodeDeliveryDetails": _send_attribute_code(state, user, attribute)}
+
+
+def verify_user_attribute(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    attribute = params.get("AttributeName", "")
+    if attribute not in ("phone_number", "email"):
+        raise CognitoError("InvalidParameterException", f"Invalid attribute name: {attribute}")
+    state.attribute_codes.verify(user.username, attribute, str(params.get("Code", "")))
+    user.update_attributes([{"Name": f"{attribute}_verified", "Value": "true"}])
+    return {}
+
+
+def global_sign_out(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    state.pool.sign_out(user.username)
+    return {}
+
+
+def change_password(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    _user_for_token(state, params)
+    state.backend.change_password(
+        params["AccessToken"],
+        params.get("PreviousPassword", ""),
+        params.get("ProposedPassword", ""),
+    )
+    return {}
+
+
+def set_user_mfa_preference(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    user = _user_for_token(state, params)
+    state.backend.admin_set_user_mfa_preference(
+        state.pool_id,
+        user.username,
+        params.get("SoftwareTokenMfaSettings"),
+        params.get("SMSMfaSettings"),
+    )
+    return {}
+
+
+def revoke_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    client = state.client(params.get("ClientId"))
+    if client is None:
+        raise CognitoError("NotAuthorizedException", "Invalid client id.")
+    if client.generate_secret and params.get("ClientSecret") != client.secret:
+        raise CognitoError("NotAuthorizedException", "Client secret is invalid.")
+    origin_jti = state.pool.family_by_refresh_token.get(params.get("Token", ""))
+    if origin_jti is not None:
+        if state.pool.families[origin_jti].client_id != client.id:
+            raise CognitoError("UnauthorizedException", "Token was not issued to this client.")
+        state.pool.revoke_family(origin_jti)
+    return {}
+
+
+def _check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
+    if client.generate_secret and not check_secret_hash(
+        client.secret, client.id, username, secret_hash
+    ):
+        raise CognitoError(
+            "NotAuthorizedException", f"Unable to verify secret hash for client {client.id}"
+        )
+
+
+def initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    client = state.client(params.get("ClientId"))
+    if client is None:
+        raise CognitoError(
+            "ResourceNotFoundException",
+            f"User pool client {params.get('ClientId')} does not exist.",
+        )
+    auth_parameters = params.get("AuthParameters") or {}
+    if params.get("AuthFlow") != "USER_PASSWORD_AUTH":
+        return state.backend.initiate_auth(client.id, params.get("AuthFlow", ""), auth_parameters)
+    username = auth_parameters.get("USERNAME", "")
+    _check_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
+    user = check_password(state, username, auth_parameters.get("PASSWORD", ""))
+    if user.status is UserStatus.FORCE_CHANGE_PASSWORD or not state.sms_mfa_required(user):
+        return state.backend.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth_parameters)
+    session, challenge = start_sms_challenge(state, user, client.id)
+    return {
+        "ChallengeName": "SMS_MFA",
+        "Session": session,
+        "ChallengeParameters": {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+            "CODE_DELIVERY_DESTINATION": mask_phone(challenge.destination),
+            "USER_ID_FOR_SRP": user.username,
+        },
+    }
+
+
+def check_password(state: StandIn, username: str, password: str) -> CognitoIdpUser:
+    """The user, if they may sign in with this password; otherwise Cognito's error."""
+    user = state.user(username)
+    if user is None or user.password != password:
+        raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
+    if not user.enabled:
+        raise CognitoError("NotAuthorizedException", "User is disabled.")
+    if user.status is UserStatus.RESET_REQUIRED:
+        raise CognitoError("PasswordResetRequiredException", "Password reset required for the user")
+    if user.status is UserStatus.UNCONFIRMED:
+        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+    return user
+
+
+def start_sms_challenge(state: StandIn, user: CognitoIdpUser, client_id: str) -> Any:
+    phone = user.attribute_lookup["phone_number"]
+    session, challenge = state.sms_challenges.start(user.username, client_id, phone)
+    state.outbox.send(to=phone, code=challenge.code, purpose="sms_mfa", username=user.username)
+    return session, challenge
+
+
+def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    client = state.client(params.get("ClientId"))
+    if client is None:
+        raise CognitoError(
+            "ResourceNotFoundException",
+            f"User pool client {params.get('ClientId')} does not exist.",
+        )
+    responses = params.get("ChallengeResponses") or {}
+    if params.get("ChallengeName") != "SMS_MFA":
+        return state.backend.respond_to_auth_challenge(
+            params.get("Session", ""), client.id, params.get("ChallengeName", ""), responses
+        )
+    challenge = state.sms_challenges.get(params.get("Session", ""))
+    if challenge.client_id != client.id:
+        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
+    _check_secret_hash(client, responses.get("USERNAME", ""), responses.get("SECRET_HASH"))
+    state.sms_challenges.answer(params.get("Session", ""), str(responses.get("SMS_MFA_CODE", "")))
+    return state.backend._log_user_in(state.pool, client, challenge.username)
+
+
+HANDLERS: dict[str, Handler] = {
+    "GetUser": get_user,
+    "SetUserSettings": set_user_settings,
+    "UpdateUserAttributes": update_user_attributes,
+    "GetUserAttributeVerificationCode": get_user_attribute_verification_code,
+    "VerifyUserAttribute": verify_user_attribute,
+    "GlobalSignOut": global_sign_out,
+    "ChangePassword": change_password,
+    "SetUserMFAPreference": set_user_mfa_preference,
+    "RevokeToken": revoke_token,
+    "InitiateAuth": initiate_auth,
+    "RespondToAuthChallenge": respond_to_auth_challenge,
+}

@@ -1,0 +1,101 @@
+"""Development endpoints under /_local/: outbox, faults, reset, stats, token and code ageing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from .codes import ATTRIBUTE_CODE_VALIDITY
+from .faults import FaultSpecError
+from .state import StandIn
+
+
+def _bad_request(message: str) -> Response:
+    response = jsonify({"error": "invalid_request", "error_description": message})
+    response.status_code = 400
+    return response
+
+
+def _json_body() -> dict[str, Any] | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+def create_blueprint(state: StandIn) -> Blueprint:
+    dev = Blueprint("devtools", __name__, url_prefix="/_local")
+
+    @dev.get("/health")
+    def health() -> Response:
+        return jsonify({"status": "ok", "pool_id": state.pool_id})
+
+    @dev.get("/outbox")
+    def outbox() -> Response:
+        return jsonify(
+            state.outbox.messages(
+                to=request.args.get("to"),
+                username=request.args.get("username"),
+                purpose=request.args.get("purpose"),
+            )
+        )
+
+    @dev.delete("/outbox")
+    def clear_outbox() -> Response:
+        state.outbox.clear()
+        return Response(status=204)
+
+    @dev.get("/faults")
+    def faults() -> Response:
+        return jsonify(state.faults.active())
+
+    @dev.post("/faults")
+    def add_fault() -> Response:
+        body = _json_body()
+        if body is None:
+            return _bad_request("send a JSON object")
+        try:
+            fault = state.faults.add(body)
+        except FaultSpecError as error:
+            return _bad_request(str(error))
+        response = jsonify(vars(fault))
+        response.status_code = 201
+        return response
+
+    @dev.delete("/faults")
+    def clear_faults() -> Response:
+        state.faults.clear()
+        return Response(status=204)
+
+    @dev.post("/reset")
+    def reset() -> Response:
+        state.reset()
+        return jsonify({"status": "reset"})
+
+    @dev.get("/stats")
+    def stats() -> Response:
+        return jsonify(state.stats.snapshot())
+
+    @dev.delete("/stats")
+    def clear_stats() -> Response:
+        state.stats.clear()
+        return Response(status=204)
+
+    @dev.post("/tokens/expire")
+    def expire_tokens() -> Response:
+        body = _json_body()
+        if not body or not body.get("username"):
+            return _bad_request('send {"username": "..."}')
+        with state.lock:
+            expired = state.pool.expire_access_tokens(body["username"])
+        return jsonify({"expired": expired})
+
+    @dev.post("/codes/expire")
+    def expire_codes() -> Response:
+        body = _json_body()
+        if not body or not body.get("username"):
+            return _bad_request('send {"username": "..."}')
+        with state.lock:
+            aged = state.attribute_codes.age(body["username"], ATTRIBUTE_CODE_VALIDITY + 1)
+        return jsonify({"expired": aged})
+
+    return dev

@@ -1,0 +1,101 @@
+"""The hosted-UI pages: plain, valid HTML with labels, no JavaScript, no external assets."""
+
+from __future__ import annotations
+
+from html import escape
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}"
+    "label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;font-size:1rem}"
+    "button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}"
+    ".error{color:#a00;border:1px solid #a00;padding:.5rem}"
+)
+
+
+def page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)} - Local Cognito</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n<main>\n<h1>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _error(message: str | None) -> str:
+    return f'<p class="error" role="alert">{escape(message)}</p>\n' if message else ""
+
+
+def login_page(
+    action: str, error: str | None = None, username: str = "", forgot_url: str | None = None
+) -> str:
+    forgot = (
+        f'<p><a href="{escape(forgot_url)}">Forgot your password?</a></p>' if forgot_url else ""
+    )
+    return page(
+        "Sign in",
+        _error(error) + f'<form method="post" action="{escape(action)}">\n'
+        '<label for="username">Username</label>\n'
+        f'<input id="username" name="username" autocomplete="username" value="{escape(username)}"'
+        " required>\n"
+        '<label for="password">Password</label>\n'
+        '<input id="password" type="password" name="password" autocomplete="current-password"'
+        " required>\n"
+        '<button type="submit">Sign in</button>\n</form>\n' + forgot,
+    )
+
+
+def sms_page(action: str, session: str, masked_phone: str, error: str | None = None) -> str:
+    return page(
+        "Enter your code",
+        _error(error) + f"<p>We texted a code to {escape(masked_phone)}. Enter it below.</p>\n"
+        f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="session" value="{escape(session)}">\n'
+        '<label for="code">Code</label>\n'
+        '<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>\n'
+        '<button type="submit">Verify</button>\n</form>\n',
+    )
+
+
+def new_password_page(action: str, session: str, error: str | None = None) -> str:
+    return page(
+        "Change your password",
+        _error(error) + "<p>You must choose a new password before you continue.</p>\n"
+        f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="session" value="{escape(session)}">\n'
+        '<label for="new_password">New password</label>\n'
+        '<input id="new_password" type="password" name="new_password"'
+        ' autocomplete="new-password" required>\n'
+        '<button type="submit">Change password</button>\n</form>\n',
+    )
+
+
+def forgot_password_page(action: str, error: str | None = None, info: str | None = None) -> str:
+    note = f"<p>{escape(info)}</p>\n" if info else ""
+    return page(
+        "Forgot your password?",
+        _error(error) + note + f'<form method="post" action="{escape(action)}">\n'
+        '<label for="username">Username</label>\n'
+        '<input id="username" name="username" autocomplete="username" required>\n'
+        '<button type="submit">Reset my password</button>\n</form>\n',
+    )
+
+
+def confirm_password_page(action: str, username: str, error: str | None = None) -> str:
+    return page(
+        "Reset your password",
+        _error(error)
+        + "<p>We sent a code to reset your password. Enter it with a new password.</p>\n"
+        f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="username" value="{escape(username)}">\n'
+        '<label for="code">Code</label>\n'
+        '<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>\n'
+        '<label for="password">New password</label>\n'
+        '<input id="password" type="password" name="password" autocomplete="new-password"'
+        " required>\n"
+        '<button type="submit">Change password</button>\n</form>\n',
+    )
+
+
+def message_page(title: str, message: str, link: tuple[str, str] | None = None) -> str:
+    extra = f'<p><a href="{escape(link[0])}">{escape(link[1])}</a></p>' if link else ""
+    return page(title, f"<p>{escape(message)}</p>\n{extra}")

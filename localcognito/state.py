@@ -1,0 +1,193 @@
+"""Everything the stand-in remembers, built from the seed and rebuilt in place by `reset`.
+
+moto keeps its backends in a process-wide registry; each stand-in gets an account id of its
+own there, so two stand-ins in one process (same pool id) never see each other's users.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.cognitoidp.models import (
+    CognitoIdpBackend,
+    CognitoIdpUser,
+    CognitoIdpUserPoolClient,
+    UserStatus,
+    cognitoidp_backends,
+)
+
+from .codes import AttributeCodes, SmsChallenges
+from .faults import FaultInjector
+from .outbox import Outbox
+from .tokens import LocalUserPool, TokenSettings
+
+_account_ids = itertools.count(100000000001)
+
+
+@dataclass
+class Stats:
+    api: Counter[str] = field(default_factory=Counter)
+    http: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, kind: str, name: str) -> None:
+        with self.lock:
+            (self.api if kind == "api" else self.http)[name] += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        with self.lock:
+            return {"api": dict(self.api), "http": dict(self.http)}
+
+    def clear(self) -> None:
+        with self.lock:
+            self.api.clear()
+            self.http.clear()
+
+
+class StandIn:
+    """The shared state. Hold `lock` while touching the backend, pool, codes or sessions."""
+
+    def __init__(self, seed: dict[str, Any], url: str) -> None:
+        self.seed = seed
+        self.url = url
+        self.region: str = seed["region"]
+        self.pool_id: str = seed["user_pool"]["id"]
+        self.issuer = f"{url}/{self.pool_id}"
+        self.account_id = str(next(_account_ids))
+        self.lock = threading.RLock()
+        self.outbox = Outbox()
+        self.faults = FaultInjector()
+        self.stats = Stats()
+        self.attribute_codes = AttributeCodes()
+        self.sms_challenges = SmsChallenges()
+        self.hosted_sessions: dict[str, Any] = {}
+        self.authorization_codes: dict[str, Any] = {}
+        self.pending_new_passwords: dict[str, str] = {}
+        self.backend: CognitoIdpBackend = cognitoidp_backends[self.account_id][self.region]
+        self.pool: LocalUserPool
+        self.reset()
+
+    @property
+    def classic_hosted_ui(self) -> bool:
+        return bool(self.seed["user_pool"].get("classic"))
+
+    def reset(self) -> None:
+        with self.lock:
+            self.outbox.clear()
+            self.faults.clear()
+            self.stats.clear()
+            self.attribute_codes.clear()
+            self.sms_challenges.clear()
+            self.hosted_sessions.clear()
+            self.authorization_codes.clear()
+            self.pending_new_passwords.clear()
+            self.backend.user_pools.clear()
+            self.backend.sessions.clear()
+            self._create_pool()
+            for client in self.seed["clients"]:
+                self._create_client(client)
+            for user in self.seed["users"]:
+                self._create_user(user)
+
+    def _create_pool(self) -> None:
+        spec = self.seed["user_pool"]
+        created = self.backend.create_user_pool(
+            spec.get("name", "local"),
+            {
+                "MfaConfiguration": spec["mfa_configuration"],
+                "SmsConfiguration": spec.get("sms_configuration"),
+                "AutoVerifiedAttributes": ["email"],
+            },
+        )
+        del self.backend.user_pools[created.id]
+        created.id = self.pool_id
+        created.arn = created.arn.rsplit("/", 1)[0] + "/" + self.pool_id
+        self.backend.user_pools[self.pool_id] = created
+        settings = TokenSettings(
+            issuer=self.issuer,
+            access_token_validity=int(spec.get("access_token_validity", 3600)),
+            id_token_validity=int(spec.get("id_token_validity", 3600)),
+            refresh_token_validity=int(spec.get("refresh_token_validity", 30 * 24 * 3600)),
+        )
+        self.pool = LocalUserPool.adopt(created, settings)
+        sms = spec.get("sms_configuration")
+        self.backend.set_user_pool_mfa_config(
+            self.pool_id,
+            {"SmsConfiguration": sms} if sms else None,  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+            spec["mfa_configuration"],
+        )
+
+    def _create_client(self, spec: dict[str, Any]) -> None:
+        client = self.backend.create_user_pool_client(
+            self.pool_id,
+            bool(spec.get("secret")),
+            {
+                "ClientName": spec["name"],
+                "CallbackURLs": list(spec["callback_urls"]),
+                "LogoutURLs": list(spec.get("logout_urls", [])),
+                "AllowedOAuthScopes": list(spec["allowed_scopes"]),
+                "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthFlowsUserPoolClient": True,
+                "SupportedIdentityProviders": ["COGNITO"],
+                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "ReadAttributes": [
+                    "email",
+                    "email_verified",
+                    "phone_number",
+                    "phone_number_verified",
+                ],
+            },
+        )
+        del self.pool.clients[client.id]
+        client.id = spec["id"]
+        if spec.get("secret"):
+            client.secret = spec["secret"]
+        self.pool.clients[client.id] = client
+
+    def _create_user(self, spec: dict[str, Any]) -> None:
+        attributes = dict(spec.get("attributes") or {})
+        if spec.get("email"):
+            attributes.setdefault("email", spec["email"])
+            attributes.setdefault("email_verified", str(spec.get("email_verified", True)).lower())
+        if spec.get("phone_number"):
+            attributes.setdefault("phone_number", spec["phone_number"])
+            attributes.setdefault(
+                "phone_number_verified", str(bool(spec.get("phone_number_verified"))).lower()
+            )
+        user = self.backend.admin_create_user(
+            self.pool_id,
+            spec["username"],
+            "SUPPRESS",
+            spec["password"],
+            [{"Name": k, "Value": str(v)} for k, v in attributes.items()],
+        )
+        user.status = UserStatus[spec.get("status", "CONFIRMED")]
+        user.enabled = bool(spec.get("enabled", True))
+        set_mfa_options(user, list(spec.get("mfa_options") or []))
+
+    def client(self, client_id: str | None) -> CognitoIdpUserPoolClient | None:
+        return self.pool.clients.get(client_id or "")
+
+    def user(self, username: str) -> CognitoIdpUser | None:
+        return self.pool._get_user(username)
+
+    def sms_mfa_required(self, user: CognitoIdpUser) -> bool:
+        """Whether sign-in meets an SMS_MFA challenge (legacy MFAOptions or MFA preference)."""
+        if self.pool.mfa_config == "OFF" or "phone_number" not in user.attribute_lookup:
+            return False
+        if self.pool.mfa_config == "ON":
+            return True
+        return bool(mfa_options(user)) or user.sms_mfa_enabled
+
+
+def mfa_options(user: CognitoIdpUser) -> list[dict[str, str]]:
+    return list(getattr(user, "mfa_options", []))
+
+
+def set_mfa_options(user: CognitoIdpUser, options: list[dict[str, str]]) -> None:
+    user.mfa_options = options  # type: ignore[attr-defined]
