@@ -1,0 +1,120 @@
+"""The portal under gunicorn and the local Cognito stand-in, started for a test session."""
+
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from localcognito.seed import DEFAULT_SEED
+from localcognito.server import LocalCognito
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed_for(*base_urls: str, **pool_overrides: Any) -> dict[str, Any]:
+    """The default seed, with the portal(s) at ``base_urls`` registered on every app client."""
+    seed = copy.deepcopy(DEFAULT_SEED)
+    for client in seed["clients"]:
+        client["callback_urls"] = [*client["callback_urls"], *(f"{u}/auth/callback" for u in base_urls)]
+        client["logout_urls"] = [*client["logout_urls"], *(f"{u}/" for u in base_urls)]
+    seed["user_pool"].update(pool_overrides)
+    return seed
+
+
+@dataclass
+class PortalServer:
+    """One gunicorn instance of the portal; its JSON log goes to ``log_path``."""
+
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> PortalServer:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_app()"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start: {self.log_path.read_text()[-2000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def log_lines(self) -> list[str]:
+        return self.log_path.read_text(errors="replace").splitlines()
+
+
+def portal_env(
+    stand_in: LocalCognito, port: int, tmp_dir: Path, *, public_client: bool = False, **overrides: str
+) -> dict[str, str]:
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "COGNITO_", "REDIS_", "RATE_LIMIT_"))
+    }
+    env.update(stand_in.portal_env(base_url))
+    if public_client:
+        env["COGNITO_CLIENT_ID"] = "mfaportalpublicclient00001"
+        env.pop("COGNITO_CLIENT_SECRET", None)
+    env.update(
+        SECRET_KEY=secrets.token_hex(32),
+        SESSION_DIR=str(tmp_dir / f"sessions-{port}"),
+        PORT=str(port),
+        HOST="127.0.0.1",
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="8",
+        RATE_LIMIT_SIGNIN="1000 per minute",
+        RATE_LIMIT_CHANGES="1000 per minute",
+        RATE_LIMIT_CODES="1000 per minute",
+        COGNITO_READ_TIMEOUT="2",
+        COGNITO_CONNECT_TIMEOUT="1",
+        COGNITO_MAX_ATTEMPTS="2",
+        # Credentials are never needed: prove it by pointing the SDK at files that don't exist.
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_dir / "no-credentials"),
+        AWS_CONFIG_FILE=str(tmp_dir / "no-config"),
+    )
+    env.update(overrides)
+    return env
