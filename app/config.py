@@ -6,6 +6,7 @@ expects (``ConfigError``). Nothing else in the portal reads ``os.environ``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -127,6 +128,8 @@ def _number(
         value = cast(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is malformed: expected a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is malformed: expected a finite number")
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} is too small: expected at least {minimum}")
     return value
@@ -195,7 +198,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_signin=_rate(env, "RATE_LIMIT_SIGNIN", "30 per minute"),
         rate_limit_codes=_rate(env, "RATE_LIMIT_CODES", "5 per 10 minutes"),
         phone_default_region=_matching(
-            {"PHONE_DEFAULT_REGION": env.get("PHONE_DEFAULT_REGION", "US")},
+            {"PHONE_DEFAULT_REGION": env.get("PHONE_DEFAULT_REGION", "").strip() or "US"},
             "PHONE_DEFAULT_REGION",
             _PHONE_REGION,
             "a two-letter country code such as US or GB",
