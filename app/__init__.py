@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, session
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, health, mfa, pages
+from . import auth, health, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
 from .forms import SignOutForm
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)
+    app.register_blueprint(phone.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
     pages.register_error_pages(app)

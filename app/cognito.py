@@ -21,7 +21,8 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
-    ReadTimeoutError,
+    HTTPClientError,
+    ParamValidationError,
     SSLError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
@@ -114,7 +115,7 @@ class CognitoService:
             signature_version=botocore.UNSIGNED,
             connect_timeout=s.cognito_connect_timeout,
             read_timeout=s.cognito_read_timeout,
-            retries={"mode": "standard", "max_attempts": s.cognito_max_attempts},
+            retries={"mode": "standard", "total_max_attempts": s.cognito_max_attempts},
             max_pool_connections=50,
         )
         return boto3.session.Session().client(
@@ -127,8 +128,14 @@ class CognitoService:
             response: dict[str, Any] = method(**params)
         except ClientError as exc:
             raise _client_error(operation, exc, variant) from None
-        except (BotocoreConnectionError, ConnectTimeoutError, ReadTimeoutError) as exc:
+        except (BotocoreConnectionError, HTTPClientError) as exc:
             raise _transport_error(operation, exc) from None
+        except ParamValidationError:
+            log.error(
+                "cognito call not sent: botocore refused the parameters",
+                extra={"event": "cognito_invalid_parameters", "operation": operation},
+            )
+            raise PortalError("InvalidParameterException", operation=operation) from None
         return response
 
     def get_mfa_status(self, access_token: str) -> MfaStatus:
@@ -234,12 +241,12 @@ def _transport_error(operation: str, exc: Exception) -> PortalError:
         code = "transport:tls"
     elif isinstance(exc, ConnectTimeoutError):
         code = "transport:connect_timeout"
-    elif isinstance(exc, ReadTimeoutError):
-        code = "transport:read_timeout"
     elif isinstance(exc, EndpointConnectionError) and _is_dns_failure(exc):
         code = "transport:dns"
-    else:
+    elif isinstance(exc, BotocoreConnectionError):
         code = "transport:connection"
+    else:
+        code = "transport:read_timeout"
     variant = (
         "write" if code == "transport:read_timeout" and operation in WRITE_OPERATIONS else None
     )

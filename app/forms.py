@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms.validators import AnyOf, DataRequired, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
+
+from .phone_numbers import PhoneNumberError, country_choices, normalise
 
 
 class SmsMfaForm(FlaskForm):
@@ -20,3 +24,42 @@ class SmsMfaForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Sign out here, or everywhere: a form only so that it carries the CSRF token."""
+
+
+class PhoneNumberForm(FlaskForm):
+    """A number as people type it, with the country it is in; normalised to E.164 on validation."""
+
+    country = SelectField("Country", validators=[DataRequired()])
+    phone_number = StringField(
+        "Mobile phone number",
+        validators=[DataRequired(message="Enter a phone number."), Length(max=32)],
+        render_kw={"autocomplete": "tel-national", "inputmode": "tel"},
+    )
+
+    def __init__(self, *args: Any, default_region: str = "US", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        if not self.country.data:
+            self.country.data = default_region
+        self.e164 = ""
+
+    def validate_phone_number(self, field: StringField) -> None:
+        try:
+            self.e164 = normalise(field.data or "", self.country.data or "")
+        except PhoneNumberError as error:
+            raise ValidationError(str(error)) from None
+
+
+class VerifyCodeForm(FlaskForm):
+    code = StringField(
+        "Verification code",
+        validators=[
+            DataRequired(message="Enter the code from the text message."),
+            Regexp(r"^\s*\d{6}\s*$", message="The code is the 6 digits in the text message."),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ResendCodeForm(FlaskForm):
+    """Send a new verification code: a form only so that it carries the CSRF token."""

@@ -15,29 +15,16 @@ from .auth import (
 )
 from .cognito import MfaStatus
 from .errors import PortalError
-from .forms import SmsMfaForm
+from .forms import ResendCodeForm, SmsMfaForm
 from .observability import audit
-from .security import limiter
+from .phone_numbers import mask
+from .security import limiter, user_or_address
 
 bp = Blueprint("mfa", __name__)
 
 
 def _change_limit() -> str:
     return settings().rate_limit_changes
-
-
-def mask_phone(number: str | None) -> str:
-    """``+12025550100`` -> ``+1 ••• ••• 0100``: enough to recognise, not enough to misuse."""
-    if not number:
-        return ""
-    import phonenumbers
-
-    try:
-        parsed = phonenumbers.parse(number, None)
-        country = f"+{parsed.country_code}"
-    except phonenumbers.NumberParseException:
-        country = number[:2]
-    return f"{country} ••• ••• {number[-4:]}"
 
 
 def _remember(status: MfaStatus) -> None:
@@ -59,13 +46,17 @@ def settings_page() -> str | tuple[str, int]:
     _remember(status)
     form = SmsMfaForm(enable="off" if status.sms_mfa_enabled else "on")
     return render_template(
-        "mfa/settings.html", status=status, form=form, masked_phone=mask_phone(status.phone_number)
+        "mfa/settings.html",
+        status=status,
+        form=form,
+        resend_form=ResendCodeForm(),
+        masked_phone=mask(status.phone_number),
     )
 
 
 @bp.post("/settings/mfa")
 @login_required
-@limiter.limit(_change_limit, methods=["POST"])
+@limiter.limit(_change_limit, key_func=user_or_address, methods=["POST"])
 @fresh_signin_required
 def change() -> Response | str:
     form = SmsMfaForm()

@@ -78,18 +78,24 @@ def audit(event: str, outcome: str, **fields: Any) -> None:
     AUDIT.info(event, extra={"event": event, "outcome": outcome, "audit": True, **fields})
 
 
+def _incoming_request_id() -> str:
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
 def init_request_logging(app: Flask) -> None:
     access = logging.getLogger("mfa_portal.request")
 
     @app.before_request
     def assign_request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = _incoming_request_id()
         g.started = time.perf_counter()
 
     @app.after_request
     def log_request(response: Response) -> Response:
-        request_id = g.get("request_id") or uuid.uuid4().hex
+        # Without before_request (the session store failed while the request was opened).
+        request_id = g.get("request_id") or _incoming_request_id()
+        g.request_id = request_id
         response.headers["X-Request-ID"] = request_id
         started = g.get("started")
         access.info(

@@ -33,10 +33,16 @@ def _error_page(status: int, title: str, text: str, *, bare: bool = False) -> tu
     ), status
 
 
+def _use_null_session(*, always: bool = False) -> None:
+    """Give the request a null session when the store failed to open one (Flask then has none,
+    and its ``session`` property asserts) or, with ``always``, to drop unsaved changes."""
+    if always or request_ctx._session is None:
+        request_ctx._session = current_app.session_interface.make_null_session(current_app)
+
+
 def _store_unavailable() -> tuple[str, int]:
     """The session store is down: answer without touching the session at all."""
-    if request_ctx.session is None:
-        request_ctx.session = current_app.session_interface.make_null_session(current_app)
+    _use_null_session(always=True)
     log.error("session store unavailable", extra={"event": "store_unavailable"})
     return _error_page(
         503,
@@ -95,8 +101,7 @@ def register_error_pages(app: Flask) -> None:
     def internal_error(error: InternalServerError) -> tuple[str, int]:
         if isinstance(error.original_exception, STORE_ERRORS):
             return _store_unavailable()
-        if request_ctx.session is None:
-            request_ctx.session = current_app.session_interface.make_null_session(current_app)
+        _use_null_session()
         return _error_page(
             500,
             "Something went wrong",

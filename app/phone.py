@@ -1,0 +1,140 @@
+"""``/settings/phone``: add or change the phone number, then verify it with a texted code."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from .auth import call_with_token, fresh_signin_required, login_required, notice, service, settings
+from .errors import PortalError
+from .forms import PhoneNumberForm, ResendCodeForm, VerifyCodeForm
+from .observability import audit
+from .phone_numbers import mask
+from .security import limiter, user_or_address
+
+bp = Blueprint("phone", __name__)
+
+
+def _codes_limit() -> str:
+    return settings().rate_limit_codes
+
+
+def _changes_limit() -> str:
+    return settings().rate_limit_changes
+
+
+def _failed(error: PortalError, event: str, endpoint: str) -> Response:
+    audit(event, "failed", error_code=error.code, cognito_request_id=error.request_id)
+    if error.entry.ends_session:
+        raise error
+    flash(notice(error), error.entry.severity.value)
+    return redirect(url_for(endpoint), 303)
+
+
+def _status_or_error_page() -> object:
+    try:
+        return call_with_token(service().get_mfa_status)
+    except PortalError as error:
+        if error.entry.ends_session:
+            raise
+        return error
+
+
+@bp.get("/settings/phone")
+@login_required
+def edit() -> str | tuple[str, int]:
+    status = _status_or_error_page()
+    if isinstance(status, PortalError):
+        return render_template("phone/edit.html", status=None, form=None, error=notice(status)), 503
+    form = PhoneNumberForm(default_region=settings().phone_default_region)
+    return render_template(
+        "phone/edit.html", status=status, form=form, masked_phone=mask(status.phone_number)
+    )
+
+
+@bp.post("/settings/phone")
+@login_required
+@limiter.limit(_codes_limit, key_func=user_or_address, methods=["POST"])
+@fresh_signin_required
+def update() -> Response | tuple[str, int]:
+    form = PhoneNumberForm(default_region=settings().phone_default_region)
+    if not form.validate():
+        # Refused before any call to Cognito: the person fixes the number and sends it again.
+        return render_template("phone/edit.html", status=None, form=form), 400
+    try:
+        delivery = call_with_token(service().update_phone_number, form.e164)
+    except PortalError as error:
+        return _failed(error, "phone_number_change", "phone.edit")
+    audit("phone_number_change", "ok", phone=mask(form.e164))
+    destination = delivery.destination if delivery else mask(form.e164)
+    flash(
+        {
+            "text": f"Your phone number is now {mask(form.e164)}. We texted a 6-digit code to "
+            f"{destination}: enter it below to verify the number.",
+            "action": "none",
+        },
+        "success",
+    )
+    return redirect(url_for("phone.verify_page"), 303)
+
+
+@bp.get("/settings/phone/verify")
+@login_required
+def verify_page() -> Response | str | tuple[str, int]:
+    status = _status_or_error_page()
+    if isinstance(status, PortalError):
+        return render_template("phone/verify.html", status=None, error=notice(status)), 503
+    if not status.phone_number:
+        return redirect(url_for("phone.edit"))
+    return render_template(
+        "phone/verify.html",
+        status=status,
+        form=VerifyCodeForm(),
+        resend_form=ResendCodeForm(),
+        masked_phone=mask(status.phone_number),
+    )
+
+
+@bp.post("/settings/phone/verify")
+@login_required
+@limiter.limit(_changes_limit, key_func=user_or_address, methods=["POST"])
+@fresh_signin_required
+def verify() -> Response:
+    form = VerifyCodeForm()
+    if not form.validate():
+        message = form.code.errors[0] if form.code.errors else "Enter the code again."
+        flash({"text": f"{message} Nothing was changed.", "action": "none"}, "warning")
+        return redirect(url_for("phone.verify_page"), 303)
+    try:
+        request_id = call_with_token(service().verify_phone, (form.code.data or "").strip())
+    except PortalError as error:
+        return _failed(error, "phone_number_verify", "phone.verify_page")
+    audit("phone_number_verify", "ok", cognito_request_id=request_id)
+    flash(
+        {"text": "Your phone number is verified. You can now turn on SMS MFA.", "action": "none"},
+        "success",
+    )
+    return redirect(url_for("mfa.settings_page"), 303)
+
+
+@bp.post("/settings/phone/resend")
+@login_required
+@limiter.limit(_codes_limit, key_func=user_or_address, methods=["POST"])
+@fresh_signin_required
+def resend() -> Response:
+    if not ResendCodeForm().validate():
+        return redirect(url_for("phone.verify_page"), 303)
+    try:
+        delivery = call_with_token(service().send_phone_code)
+    except PortalError as error:
+        return _failed(error, "phone_code_send", "phone.verify_page")
+    audit("phone_code_send", "ok")
+    where = f" to {delivery.destination}" if delivery and delivery.destination else ""
+    flash(
+        {
+            "text": f"We texted a new code{where}. Codes sent earlier no longer work.",
+            "action": "none",
+        },
+        "success",
+    )
+    return redirect(url_for("phone.verify_page"), 303)

@@ -1,0 +1,72 @@
+"""Adding, verifying and changing the phone number that SMS MFA uses."""
+
+from __future__ import annotations
+
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import hosted_ui_sign_in, latest_code, mfa_badge, screenshot
+from tests.support.fixtures import Stack
+
+
+def api_calls(stack: Stack) -> dict[str, int]:
+    return requests.get(f"{stack.cognito.url}/_local/stats", timeout=5).json()["api"]
+
+
+def test_bob_adds_a_number_verifies_it_and_turns_on_sms_mfa(page: Page, fresh_stack: Stack) -> None:
+    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
+    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    page.get_by_role("link", name="Add a phone number").click()
+    expect(page.get_by_role("heading", name="Add a phone number")).to_be_visible()
+    expect(page.get_by_label("Country")).to_have_value("US")
+    page.get_by_label("Mobile phone number").fill("(202) 555-0143")
+    screenshot(page, "phone-add")
+    page.get_by_role("button", name="Save and text me a code").click()
+
+    expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("+1 ••• ••• 0143")
+    code = latest_code(fresh_stack.cognito.url, "bob")
+    wrong = "111111" if code != "111111" else "222222"
+    page.get_by_label("Verification code").fill(wrong)
+    page.get_by_role("button", name="Verify number").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code isn't right. Nothing was changed.")
+    screenshot(page, "phone-wrong-code")
+
+    page.get_by_label("Verification code").fill(code)
+    page.get_by_role("button", name="Verify number").click()
+    expect(page.get_by_role("status")).to_contain_text("Your phone number is verified")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
+    expect(page.get_by_test_id("masked-phone")).to_have_text("+1 ••• ••• 0143")
+
+
+def test_carol_verifies_her_existing_number_then_turns_it_on(page: Page, fresh_stack: Stack) -> None:
+    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
+    hosted_ui_sign_in(page, "carol", "Carol-Passw0rd!")
+    expect(page.get_by_test_id("why-not")).to_contain_text("once your phone number is verified")
+    expect(page.get_by_role("button", name="Turn on SMS MFA")).to_have_count(0)
+    screenshot(page, "mfa-unverified-phone")
+    page.get_by_role("button", name="Verify this number").click()
+    expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
+    page.get_by_label("Verification code").fill(latest_code(fresh_stack.cognito.url, "carol"))
+    page.get_by_role("button", name="Verify number").click()
+    expect(page.get_by_text("Verified", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
+
+
+def test_an_impossible_number_is_refused_before_any_cognito_call(
+    page: Page, fresh_stack: Stack
+) -> None:
+    page.goto(f"{fresh_stack.portal.url}/settings/phone")
+    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    before = api_calls(fresh_stack)
+    page.get_by_label("Mobile phone number").fill("555-01")
+    page.get_by_role("button", name="Save and text me a code").click()
+    expect(page.get_by_role("alert")).to_contain_text("too short")
+    field = page.get_by_label("Mobile phone number")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "phone-invalid")
+    after = api_calls(fresh_stack)
+    assert after == before, "an invalid number must not reach Cognito"

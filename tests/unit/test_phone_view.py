@@ -1,0 +1,154 @@
+"""The phone steps through the portal: every error botocore lists is shown as its catalog message."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from botocore.stub import Stubber
+from flask.testing import FlaskClient
+
+from app.errors import lookup
+from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response
+from tests.unit.botocore_model import model_error_codes
+
+NEW_NUMBER = {
+    "AccessToken": ACCESS_TOKEN,
+    "UserAttributes": [{"Name": "phone_number", "Value": "+12025550143"}],
+}
+
+
+def _token(client: FlaskClient, stubber: Stubber) -> str:
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    return csrf_token(client.get("/settings/phone").text)
+
+
+def test_a_typed_number_is_normalised_and_sent_to_cognito(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    token = _token(signed_in, stubber)
+    stubber.add_response(
+        "update_user_attributes",
+        {
+            "CodeDeliveryDetailsList": [
+                {
+                    "Destination": "+*******0143",
+                    "DeliveryMedium": "SMS",
+                    "AttributeName": "phone_number",
+                }
+            ]
+        },
+        NEW_NUMBER,
+    )
+    response = signed_in.post(
+        "/settings/phone",
+        data={"csrf_token": token, "country": "US", "phone_number": "(202) 555-0143"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/settings/phone/verify")
+
+
+def test_an_impossible_number_never_reaches_cognito(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    token = _token(signed_in, stubber)
+    response = signed_in.post(
+        "/settings/phone", data={"csrf_token": token, "country": "US", "phone_number": "12"}
+    )
+    assert response.status_code == 400
+    assert "too short" in response.text
+    assert 'aria-invalid="true"' in response.text
+
+
+@pytest.mark.parametrize("code", model_error_codes()["UpdateUserAttributes"])
+def test_update_errors_show_their_catalog_message(
+    signed_in: FlaskClient, stubber: Stubber, code: str
+) -> None:
+    token = _token(signed_in, stubber)
+    stubber.add_client_error("update_user_attributes", code, "refused", expected_params=NEW_NUMBER)
+    response = signed_in.post(
+        "/settings/phone",
+        data={"csrf_token": token, "country": "US", "phone_number": "202 555 0143"},
+    )
+    assert response.status_code == 303
+    entry = lookup(code, "update_phone")
+    if entry.ends_session:
+        assert response.headers["Location"] == "/"
+        assert entry.message in html.unescape(signed_in.get("/").text)
+        return
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    assert entry.message in html.unescape(signed_in.get(response.headers["Location"]).text)
+
+
+@pytest.mark.parametrize("code", model_error_codes()["VerifyUserAttribute"])
+def test_verify_errors_show_their_catalog_message(
+    signed_in: FlaskClient, stubber: Stubber, code: str
+) -> None:
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_client_error(
+        "verify_user_attribute",
+        code,
+        "refused",
+        expected_params={
+            "AccessToken": ACCESS_TOKEN,
+            "AttributeName": "phone_number",
+            "Code": "123456",
+        },
+    )
+    response = signed_in.post(
+        "/settings/phone/verify", data={"csrf_token": token, "code": "123456"}
+    )
+    assert response.status_code == 303
+    entry = lookup(code)
+    if entry.ends_session:
+        assert entry.message in html.unescape(signed_in.get("/").text)
+        return
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    page = signed_in.get("/settings/phone/verify").text
+    assert entry.message in html.unescape(page)
+
+
+@pytest.mark.parametrize("code", model_error_codes()["GetUserAttributeVerificationCode"])
+def test_resend_errors_show_their_catalog_message(
+    signed_in: FlaskClient, stubber: Stubber, code: str
+) -> None:
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_client_error("get_user_attribute_verification_code", code, "refused")
+    response = signed_in.post("/settings/phone/resend", data={"csrf_token": token})
+    assert response.status_code == 303
+    entry = lookup(code)
+    target = "/" if entry.ends_session else "/settings/phone/verify"
+    assert response.headers["Location"] == target
+    if not entry.ends_session:
+        stubber.add_response(
+            "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+        )
+    page = signed_in.get(target).text
+    assert entry.message in html.unescape(page)
+
+
+def test_a_malformed_code_is_refused_without_calling_cognito(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    response = signed_in.post("/settings/phone/verify", data={"csrf_token": token, "code": "12ab"})
+    assert response.status_code == 303
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    assert "6 digits" in signed_in.get("/settings/phone/verify").text
