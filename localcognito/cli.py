@@ -20,7 +20,20 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--port", type=int, default=9229)
     local.add_argument("--seed", metavar="FILE", help="JSON or TOML seed (default: built-in)")
     local.set_defaults(handler=run_local_cognito)
+    demo = commands.add_parser(
+        "demo", help="run the portal under gunicorn, wired to the local Cognito stand-in"
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="the portal's port (default 8000)")
+    demo.add_argument("--cognito-port", type=int, default=9229, help="the stand-in's port")
+    demo.set_defaults(handler=run_demo)
     return parser
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo as start_demo
+
+    return start_demo(args.host, args.port, args.cognito_port)
 
 
 def run_local_cognito(args: argparse.Namespace) -> int:

@@ -47,7 +47,9 @@ def test_alice_turns_sms_mfa_on_then_must_enter_a_code_then_turns_it_off(
     page.goto(f"{fresh_stack.portal.url}/settings/mfa")
     hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
     screenshot(page, "hosted-ui-sms-code")
-    enter_sms_code(page, "000000" if latest_code(fresh_stack.cognito.url, "alice") != "000000" else "111111")
+    enter_sms_code(
+        page, "000000" if latest_code(fresh_stack.cognito.url, "alice") != "000000" else "111111"
+    )
     expect(page.get_by_role("alert")).to_be_visible()
     enter_sms_code(page, latest_code(fresh_stack.cognito.url, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
@@ -60,7 +62,9 @@ def test_alice_turns_sms_mfa_on_then_must_enter_a_code_then_turns_it_off(
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
 
 
-def test_bob_without_a_phone_is_told_why_and_nothing_changes(page: Page, fresh_stack: Stack) -> None:
+def test_bob_without_a_phone_is_told_why_and_nothing_changes(
+    page: Page, fresh_stack: Stack
+) -> None:
     sign_in_to_settings(page, fresh_stack, "bob", "Bob-Passw0rd!")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     expect(page.get_by_text("SMS MFA needs a phone number")).to_be_visible()

@@ -41,7 +41,9 @@ def test_bob_adds_a_number_verifies_it_and_turns_on_sms_mfa(page: Page, fresh_st
     expect(page.get_by_test_id("masked-phone")).to_have_text("+1 ••• ••• 0143")
 
 
-def test_carol_verifies_her_existing_number_then_turns_it_on(page: Page, fresh_stack: Stack) -> None:
+def test_carol_verifies_her_existing_number_then_turns_it_on(
+    page: Page, fresh_stack: Stack
+) -> None:
     page.goto(f"{fresh_stack.portal.url}/settings/mfa")
     hosted_ui_sign_in(page, "carol", "Carol-Passw0rd!")
     expect(page.get_by_test_id("why-not")).to_contain_text("once your phone number is verified")

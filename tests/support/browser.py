@@ -46,7 +46,7 @@ def launch_chromium(playwright: Playwright) -> Browser:
         return playwright.chromium.launch(args=CHROMIUM_ARGS)
     except Exception:
         # A normal machine without a system Chromium: fetch Playwright's own build once.
-        subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=True)  # noqa: S603
+        subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=True)
         return playwright.chromium.launch(args=CHROMIUM_ARGS)
 
 
@@ -82,5 +82,5 @@ def enter_sms_code(page: Page, code: str) -> None:
     page.get_by_role("button", name="Verify").click()
 
 
-def mfa_badge(page: Page):  # noqa: ANN201 - a Playwright Locator
+def mfa_badge(page: Page):
     return page.get_by_test_id("mfa-status")

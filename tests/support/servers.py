@@ -32,7 +32,10 @@ def seed_for(*base_urls: str, **pool_overrides: Any) -> dict[str, Any]:
     """The default seed, with the portal(s) at ``base_urls`` registered on every app client."""
     seed = copy.deepcopy(DEFAULT_SEED)
     for client in seed["clients"]:
-        client["callback_urls"] = [*client["callback_urls"], *(f"{u}/auth/callback" for u in base_urls)]
+        client["callback_urls"] = [
+            *client["callback_urls"],
+            *(f"{u}/auth/callback" for u in base_urls),
+        ]
         client["logout_urls"] = [*client["logout_urls"], *(f"{u}/" for u in base_urls)]
     seed["user_pool"].update(pool_overrides)
     return seed
@@ -54,7 +57,7 @@ class PortalServer:
 
     def start(self, timeout: float = 30.0) -> PortalServer:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_app()"],
             cwd=ROOT,
             env=self.env,
@@ -87,7 +90,12 @@ class PortalServer:
 
 
 def portal_env(
-    stand_in: LocalCognito, port: int, tmp_dir: Path, *, public_client: bool = False, **overrides: str
+    stand_in: LocalCognito,
+    port: int,
+    tmp_dir: Path,
+    *,
+    public_client: bool = False,
+    **overrides: str,
 ) -> dict[str, str]:
     base_url = f"http://127.0.0.1:{port}"
     env = {

@@ -1,4 +1,4 @@
-"""The phone steps through the portal: every error botocore lists is shown as its catalog message."""
+"""The phone steps through the portal: each error botocore lists shows its catalog message."""
 
 from __future__ import annotations
 
