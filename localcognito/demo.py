@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .seed import DEFAULT_SEED
+from .seed import DEFAULT_SEED, with_portals
 from .server import LocalCognito
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: floa
 
 def run_demo(host: str, port: int, cognito_port: int) -> int:
     base_url = f"http://{host}:{port}"
-    stand_in = LocalCognito(DEFAULT_SEED, host=host, port=cognito_port).start()
+    stand_in = LocalCognito(
+        with_portals(DEFAULT_SEED, base_url), host=host, port=cognito_port
+    ).start()
     env = {
         **os.environ,
         **stand_in.portal_env(base_url),

@@ -93,6 +93,19 @@ def default_seed() -> dict[str, Any]:
     return copy.deepcopy(DEFAULT_SEED)
 
 
+def with_portals(seed: dict[str, Any], *base_urls: str, **pool: Any) -> dict[str, Any]:
+    """A copy of ``seed`` whose app clients also accept the portal(s) at ``base_urls``."""
+    seed = copy.deepcopy(seed)
+    for client in seed["clients"]:
+        client["callback_urls"] = [
+            *client["callback_urls"],
+            *(f"{url}/auth/callback" for url in base_urls),
+        ]
+        client["logout_urls"] = [*client["logout_urls"], *(f"{url}/" for url in base_urls)]
+    seed["user_pool"].update(pool)
+    return seed
+
+
 def load_seed_file(path: str | Path) -> dict[str, Any]:
     """Read a JSON or TOML seed (by extension; JSON otherwise) and fill in defaults."""
     path = Path(path)

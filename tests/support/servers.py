@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import secrets
 import signal
@@ -16,7 +15,7 @@ from typing import Any
 
 import requests
 
-from localcognito.seed import DEFAULT_SEED
+from localcognito.seed import DEFAULT_SEED, with_portals
 from localcognito.server import LocalCognito
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,15 +29,7 @@ def free_port() -> int:
 
 def seed_for(*base_urls: str, **pool_overrides: Any) -> dict[str, Any]:
     """The default seed, with the portal(s) at ``base_urls`` registered on every app client."""
-    seed = copy.deepcopy(DEFAULT_SEED)
-    for client in seed["clients"]:
-        client["callback_urls"] = [
-            *client["callback_urls"],
-            *(f"{u}/auth/callback" for u in base_urls),
-        ]
-        client["logout_urls"] = [*client["logout_urls"], *(f"{u}/" for u in base_urls)]
-    seed["user_pool"].update(pool_overrides)
-    return seed
+    return with_portals(DEFAULT_SEED, *base_urls, **pool_overrides)
 
 
 @dataclass
