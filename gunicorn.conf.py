@@ -1,34 +1,78 @@
 """gunicorn settings for an I/O-bound portal: threaded workers that mostly wait on Cognito.
 
-Every value can be overridden from the environment (``PORT``, ``WEB_CONCURRENCY``,
-``GUNICORN_THREADS``, ``GUNICORN_TIMEOUT``). The app logs one JSON line per request itself, so
-gunicorn's own access log stays off; gunicorn's error log uses the same JSON format.
+Every value can be overridden from the environment:
+
+``PORT`` / ``HOST``             where to listen (default 0.0.0.0:8000)
+``WEB_CONCURRENCY``             worker processes (default: the CPUs this process may use, >= 2)
+``GUNICORN_THREADS``            threads per worker (default 16): concurrent requests per process
+``GUNICORN_TIMEOUT``            seconds before a silent worker is killed (default: see below)
+``GUNICORN_GRACEFUL_TIMEOUT``   seconds in-flight requests get to finish after SIGTERM
+``GUNICORN_MAX_REQUESTS``       recycle a worker after this many requests (0: never)
+``GUNICORN_CONTROL_SOCKET``     enable gunicorn's control socket at this path (default: off)
+
+Logging: the portal writes one JSON line per request itself (``mfa_portal.request``: request id,
+method, path, status, duration), so that line *is* the access log and gunicorn's own access log
+stays off (it would only duplicate it). gunicorn's error log (start-up, worker boots and exits,
+signals, unhandled errors) goes through ``logconfig_dict`` to the same ``JsonFormatter`` on
+stderr, so every line of the process's output is one JSON object.
 """
 
-import multiprocessing
 import os
+
+# Cognito's worst case for one request: a token refresh plus a call that is retried after it,
+# each attempt bounded by connect + read timeouts, plus botocore's backoff between attempts.
+_connect = float(os.environ.get("COGNITO_CONNECT_TIMEOUT") or 2.0)
+_read = float(os.environ.get("COGNITO_READ_TIMEOUT") or 5.0)
+_attempts = int(os.environ.get("COGNITO_MAX_ATTEMPTS") or 3)
+_per_call = _attempts * (_connect + _read) + 2.0 * (_attempts - 1)
+WORST_REQUEST_SECONDS = 2 * _per_call + (_connect + _read)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2, 8)))
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
-# Must exceed Cognito's connect + read timeout times the retry attempts (2 + 5) * 3 plus backoff.
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Threads carry the I/O concurrency; processes only need to cover the CPUs (the GIL).
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, _cpus()))
+threads = int(os.environ.get("GUNICORN_THREADS") or 16)
+# With gthread the heartbeat comes from the worker's main loop, not the request threads, so this
+# only catches a wedged process; it still exceeds any request's worst case.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT") or max(60, int(WORST_REQUEST_SECONDS) + 10))
+# SIGTERM: stop accepting, let in-flight requests finish (up to their worst case), then exit.
+graceful_timeout = int(
+    os.environ.get("GUNICORN_GRACEFUL_TIMEOUT") or max(30, int(WORST_REQUEST_SECONDS) + 5)
+)
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 10000)
+max_requests_jitter = max_requests // 10
+# Several instances on one host would share the default control socket path.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
+    "root": {"level": loglevel.upper(), "handlers": ["console"]},
     "formatters": {"json": {"()": "app.observability.JsonFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
     },
     "loggers": {
         "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

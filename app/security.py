@@ -7,7 +7,8 @@ from urllib.parse import unquote, urlsplit
 
 import redis
 from cachelib.file import FileSystemCache
-from flask import Flask, Response, request, session
+from flask import Flask, Request, Response, request, session
+from flask.sessions import SessionMixin
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_session import Session
@@ -57,6 +58,23 @@ def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> 
             SESSION_CACHELIB=FileSystemCache(settings.session_dir, threshold=0, mode=0o600),
         )
     Session(app)
+    _no_session_for_probes(app)
+
+
+#: Health probes answer without a session, so that a probe sending a cookie never touches the store.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+def _no_session_for_probes(app: Flask) -> None:
+    interface = app.session_interface
+    open_from_store = interface.open_session
+
+    def open_session(flask_app: Flask, request: Request) -> SessionMixin | None:
+        if request.path in PROBE_PATHS:
+            return None  # Flask uses a null session, and never saves it
+        return open_from_store(flask_app, request)
+
+    interface.open_session = open_session  # type: ignore[method-assign]
 
 
 def regenerate_session_id(app: Flask) -> None:

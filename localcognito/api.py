@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,14 @@ Handler = Callable[[StandIn, dict[str, Any]], dict[str, Any]]
 
 
 def handle(state: StandIn, request: Request) -> Response:
+    """Answer one API call; like Cognito, every answer carries a request id."""
+    response = _handle(state, request)
+    if "x-amzn-RequestId" not in response.headers:
+        response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return response
+
+
+def _handle(state: StandIn, request: Request) -> Response:
     target = request.headers.get("X-Amz-Target", "")
     if not target.startswith(TARGET_PREFIX):
         return _error_response("UnknownOperationException", "Missing or unknown X-Amz-Target", 400)

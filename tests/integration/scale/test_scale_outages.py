@@ -1,0 +1,93 @@
+"""Outages and shutdown: Redis going away and coming back, SIGTERM during a slow request."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.support.http import get, sign_in
+from tests.support.servers import PortalServer
+
+from .conftest import Farm, RedisServer
+
+pytestmark = pytest.mark.redis
+
+
+def test_redis_outage_gives_friendly_503_then_service_resumes(
+    fresh: Farm, pair: list[PortalServer], own_redis: RedisServer
+) -> None:
+    a, b = pair
+    browser = requests.Session()
+    sign_in(browser, a.url, "alice")
+    assert requests.get(f"{a.url}/readyz", timeout=10).status_code == 200
+
+    own_redis.stop()
+    try:
+        for portal in (a, b):
+            page = browser.get(f"{portal.url}/settings/mfa", allow_redirects=False, timeout=10)
+            assert page.status_code == 503
+            assert page.headers["Content-Type"].startswith("text/html")
+            assert "Service temporarily unavailable" in page.text
+            assert "Nothing was changed" in page.text
+            assert "Traceback" not in page.text
+            assert "redis" not in page.text.lower()
+            assert page.headers.get("X-Request-ID")
+
+            ready = requests.get(f"{portal.url}/readyz", timeout=10)
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["session_store"] is False
+            # Liveness never depends on Redis, not even with a session cookie.
+            assert browser.get(f"{portal.url}/healthz", timeout=10).status_code == 200
+    finally:
+        own_redis.start()
+
+    # No restart of the portal: each instance reconnects by itself.
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if all(requests.get(f"{p.url}/readyz", timeout=10).status_code == 200 for p in pair):
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("/readyz did not recover after Redis came back")
+    # The sessions were in the (non-persistent) Redis that went away: sign in again, on B.
+    browser = requests.Session()
+    landed = sign_in(browser, b.url, "alice")
+    assert landed.status_code == 200
+    assert get(browser, f"{a.url}/settings/mfa").url == f"{a.url}/settings/mfa"
+
+
+def test_sigterm_lets_an_in_flight_request_finish(fresh: Farm) -> None:
+    (portal,) = fresh.portals_on([fresh.ports[4]], WEB_CONCURRENCY="1")
+    browser = requests.Session()
+    sign_in(browser, portal.url, "alice")
+    fresh.latency("GetUser", 1500, times=1)
+
+    result: dict[str, requests.Response | BaseException] = {}
+
+    def load_page() -> None:
+        try:
+            result["page"] = browser.get(f"{portal.url}/settings/mfa", timeout=30)
+        except BaseException as exc:  # reported by the assertion below
+            result["page"] = exc
+
+    loader = threading.Thread(target=load_page)
+    loader.start()
+    deadline = time.monotonic() + 10
+    while fresh.faults() and time.monotonic() < deadline:  # the slow GetUser has begun
+        time.sleep(0.02)
+    assert not fresh.faults(), "the slow GetUser call never reached the stand-in"
+
+    assert portal.process is not None
+    started = time.monotonic()
+    portal.process.send_signal(signal.SIGTERM)
+    loader.join(timeout=30)
+    page = result.get("page")
+    assert isinstance(page, requests.Response), page
+    assert page.status_code == 200
+    assert 'data-testid="mfa-status"' in page.text
+    assert portal.process.wait(timeout=30) == 0
+    assert time.monotonic() - started >= 1.0, "gunicorn did not wait for the request"
