@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 from flask import Flask
@@ -14,6 +15,8 @@ from app import create_app
 from app.config import Settings, load_settings
 from tests.support.unit import portal_env, sign_in
 
+_SHARED_SESSION = boto3.session.Session()
+
 
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
@@ -21,7 +24,9 @@ def settings(tmp_path: Any) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Flask:
+def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """Clients share one boto3 session, so the service model is loaded once per run."""
+    monkeypatch.setattr(boto3.session, "Session", lambda: _SHARED_SESSION)
     return create_app(settings)
 
 

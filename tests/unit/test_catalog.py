@@ -2,10 +2,7 @@ from __future__ import annotations
 
 import re
 
-import boto3
-import botocore
 import pytest
-from botocore.config import Config
 
 from app.cognito import OPERATIONS
 from app.errors import (
@@ -16,6 +13,7 @@ from app.errors import (
     PortalError,
     lookup,
 )
+from tests.unit.botocore_model import model_error_codes
 
 TRANSPORT_CODES = (
     "transport:connection",
@@ -31,17 +29,6 @@ PORTAL_CODES = (
     "portal:unknown",
 )
 CAMEL_CASE = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
-
-
-def model_error_codes() -> dict[str, set[str]]:
-    client = boto3.session.Session().client(
-        "cognito-idp", region_name="us-east-1", config=Config(signature_version=botocore.UNSIGNED)
-    )
-    model = client.meta.service_model
-    return {
-        operation: {shape.name for shape in model.operation_model(operation).error_shapes}
-        for operation in OPERATIONS
-    }
 
 
 def test_the_model_lists_errors_for_every_operation():
