@@ -1,0 +1,136 @@
+"""Cognito failures injected into the stand-in, as the person sees them in the browser."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from app.errors import lookup
+from localcognito.server import LocalCognito
+from localcognito.state import mfa_options
+from tests.support.browser import hosted_ui_sign_in, mfa_badge, screenshot
+from tests.support.fixtures import Stack
+from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+
+READ_TIMEOUT, MAX_ATTEMPTS = 1, 2
+
+
+def sign_in_as_alice(page: Page, portal_url: str) -> None:
+    page.goto(f"{portal_url}/settings/mfa")
+    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
+
+
+@pytest.mark.parametrize(
+    ("code", "variant"),
+    [
+        ("PasswordResetRequiredException", None),
+        ("UserNotConfirmedException", None),
+        ("InvalidParameterException", "enable_sms_mfa"),
+        ("ForbiddenException", None),
+        ("InternalErrorException", None),
+        ("TooManyRequestsException", None),
+        ("OperationNotEnabledException", None),
+    ],
+)
+def test_a_failed_change_shows_its_message_and_the_status_is_unchanged(
+    page: Page, fresh_stack: Stack, code: str, variant: str | None
+) -> None:
+    entry = lookup(code, variant)
+    sign_in_as_alice(page, fresh_stack.portal.url)
+    fresh_stack.inject("SetUserSettings", code, "injected by the test", times=5)
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    if entry.ends_session:
+        expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
+        expect(page.get_by_role("alert")).to_contain_text(entry.message)
+    else:
+        expect(page.get_by_role("alert")).to_contain_text(entry.message)
+        expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
+    assert "Exception" not in page.content()
+    screenshot(page, f"catalog-{code}")
+    fresh_stack.clear_faults()
+    assert mfa_options(fresh_stack.cognito.state.user("alice")) == []
+
+
+def test_not_authorized_ends_the_session_and_leads_back_to_sign_in(
+    page: Page, fresh_stack: Stack
+) -> None:
+    sign_in_as_alice(page, fresh_stack.portal.url)
+    fresh_stack.inject(
+        "SetUserSettings", "NotAuthorizedException", "Access Token has been revoked", times=5
+    )
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.get_by_role("alert")).to_contain_text(lookup("NotAuthorizedException").message)
+    screenshot(page, "catalog-NotAuthorizedException")
+    fresh_stack.clear_faults()
+    signed_out = page.context.request.get(
+        f"{fresh_stack.portal.url}/settings/mfa", max_redirects=0
+    )
+    assert signed_out.status == 303
+    assert signed_out.headers["location"].startswith("/login")
+    # Signing in again goes through the hosted UI (its own session may skip the password).
+    with page.expect_request(re.compile(r"/oauth2/authorize\?")):
+        page.get_by_role("link", name="Sign in again").click()
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
+
+
+@pytest.fixture
+def fragile_stack(tmp_path: Path) -> Iterator[Stack]:
+    """A stand-in of its own (so it can be stopped) and a portal with a short read timeout."""
+    port = free_port()
+    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
+    env = portal_env(
+        cognito,
+        port,
+        tmp_path,
+        COGNITO_READ_TIMEOUT=str(READ_TIMEOUT),
+        COGNITO_CONNECT_TIMEOUT="1",
+        COGNITO_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
+        WEB_CONCURRENCY="1",
+    )
+    portal = PortalServer(env, port, tmp_path / "portal.log").start()
+    try:
+        yield Stack(cognito, portal)
+    finally:
+        portal.stop()
+        cognito.stop()
+
+
+def test_latency_beyond_the_read_timeout_shows_cant_reach_not_a_hang(
+    page: Page, fragile_stack: Stack
+) -> None:
+    sign_in_as_alice(page, fragile_stack.portal.url)
+    requests.post(
+        f"{fragile_stack.cognito.url}/_local/faults",
+        json={"operation": "GetUser", "latency_ms": 4000},
+        timeout=5,
+    ).raise_for_status()
+    started = time.monotonic()
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "We can't reach the sign-in service right now. Nothing was changed."
+    )
+    elapsed = time.monotonic() - started
+    assert elapsed < READ_TIMEOUT * MAX_ATTEMPTS + 3, f"took {elapsed:.1f}s"
+    screenshot(page, "catalog-read-timeout")
+
+
+def test_a_stopped_sign_in_service_shows_cant_reach_and_nothing_changed(
+    page: Page, fragile_stack: Stack
+) -> None:
+    sign_in_as_alice(page, fragile_stack.portal.url)
+    fragile_stack.cognito.stop()
+    started = time.monotonic()
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
+        "We can't reach the sign-in service right now. Nothing was changed."
+    )
+    assert time.monotonic() - started < 10
+    assert "Traceback" not in page.content()
+    screenshot(page, "catalog-connection-refused")
