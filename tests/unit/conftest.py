@@ -46,3 +46,17 @@ def client(app: Flask) -> FlaskClient:
 def signed_in(client: FlaskClient) -> FlaskClient:
     sign_in(client)
     return client
+
+
+@pytest.fixture
+def cognito_calls(app: Flask) -> list[str]:
+    """The names of the Cognito operations the portal called, stubbed or not."""
+    calls: list[str] = []
+
+    def record(model: Any, **_kwargs: Any) -> None:
+        calls.append(model.name)
+
+    app.extensions["mfa_portal.cognito"].client.meta.events.register(
+        "before-parameter-build.cognito-idp", record
+    )
+    return calls

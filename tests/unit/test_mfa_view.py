@@ -1,24 +1,393 @@
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response
+"""``/settings/mfa`` through the Flask test client, with Cognito stubbed by botocore's Stubber."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from authlib.integrations.base_client import OAuthError
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.stub import Stubber
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+
+from app.cognito import SMS_MFA_OPTION
+from app.errors import lookup
+from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
+from tests.unit.botocore_model import model_error_codes
+
+NEW_ACCESS_TOKEN = "header.eyJzY29wZSI6ImF3cy5jb2duaXRvLnNpZ25pbi51c2VyLmFkbWluIn0.fresh"
+ENABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
+DISABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": []}
+SET_USER_SETTINGS_ERRORS = sorted(
+    {*model_error_codes()["SetUserSettings"], "TooManyRequestsException", "ThrottlingException"}
+)
+GET_USER_ERRORS = sorted({*model_error_codes()["GetUser"], "ThrottlingException"})
+
+
+def show_page(client: FlaskClient, stubber: Stubber, **user: Any) -> Any:
+    stubber.add_response("get_user", get_user_response(**user), {"AccessToken": ACCESS_TOKEN})
+    return client.get("/settings/mfa")
+
+
+def shown(message: str) -> str:
+    return str(escape(message))
 
 
 def test_turn_on_through_the_portal(signed_in, stubber):
-    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
-    page = signed_in.get("/settings/mfa")
+    page = show_page(signed_in, stubber)
     assert page.status_code == 200
-    token = csrf_token(page.text)
-    stubber.add_response(
-        "set_user_settings",
-        {},
-        {
-            "AccessToken": ACCESS_TOKEN,
-            "MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}],
-        },
+    assert "SMS MFA: Off" in page.text
+    assert "+1 ••• ••• 0100" in page.text
+    assert "+12025550100" not in page.text
+    stubber.add_response("set_user_settings", {}, ENABLE)
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
     )
-    response = signed_in.post("/settings/mfa", data={"csrf_token": token, "enable": "on"})
     assert response.status_code == 303
-    stubber.add_response(
-        "get_user", get_user_response(legacy_sms=True), {"AccessToken": ACCESS_TOKEN}
-    )
-    page = signed_in.get("/settings/mfa")
+    assert response.headers["Location"] == "/settings/mfa"
+    page = show_page(signed_in, stubber, legacy_sms=True)
     assert "SMS MFA: On" in page.text
     assert "SMS MFA is now on" in page.text
+
+
+@pytest.mark.parametrize(
+    "user",
+    [{"legacy_sms": True}, {"mfa_settings": ["SMS_MFA"], "preferred": "SMS_MFA"}],
+    ids=["legacy", "current"],
+)
+def test_sms_mfa_turned_on_elsewhere_is_shown_as_on(signed_in, stubber, user):
+    page = show_page(signed_in, stubber, **user)
+    assert "SMS MFA: On" in page.text
+    assert "Turn off SMS MFA" in page.text
+
+
+def test_totp_is_shown_read_only(signed_in, stubber):
+    page = show_page(signed_in, stubber, mfa_settings=["SOFTWARE_TOKEN_MFA"])
+    assert "Authenticator app" in page.text
+    assert "SMS MFA: Off" in page.text
+
+
+def test_signed_in_page_is_not_cached(signed_in, stubber):
+    assert show_page(signed_in, stubber).headers["Cache-Control"] == "no-store"
+
+
+# --- every failure SetUserSettings can meet ------------------------------------------------
+
+
+@pytest.mark.parametrize("code", SET_USER_SETTINGS_ERRORS)
+def test_set_user_settings_error_shows_its_catalog_message(signed_in, stubber, code):
+    entry = lookup(code, "enable_sms_mfa")
+    page = show_page(signed_in, stubber)
+    stubber.add_client_error("set_user_settings", code, "Cognito said no", expected_params=ENABLE)
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    if entry.ends_session:
+        assert response.headers["Location"] == "/"
+        landing = signed_in.get("/")
+        assert landing.status_code == 200
+        assert shown(entry.message) in landing.text
+        again = signed_in.get("/settings/mfa")
+        assert again.status_code == 303
+        assert again.headers["Location"].startswith("/login")
+    else:
+        assert response.headers["Location"] == "/settings/mfa"
+        page = show_page(signed_in, stubber)
+        assert shown(entry.message) in page.text
+        assert "SMS MFA: Off" in page.text
+
+
+def test_signed_out_session_cannot_be_replayed_after_an_ending_error(app, signed_in, stubber):
+    page = show_page(signed_in, stubber)
+    cookie = signed_in.get_cookie("mfa_portal")
+    stubber.add_client_error(
+        "set_user_settings", "NotAuthorizedException", "Access Token has been revoked"
+    )
+    signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    replay = app.test_client()
+    replay.set_cookie("mfa_portal", cookie.value)
+    response = replay.get("/settings/mfa")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/login")
+
+
+# --- turning off -------------------------------------------------------------------------
+
+
+def test_turning_off_needs_confirmation(signed_in, stubber, cognito_calls):
+    page = show_page(signed_in, stubber, legacy_sms=True)
+    first = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "off"}
+    )
+    assert first.status_code == 200
+    assert "Yes, turn off SMS MFA" in first.text
+    assert cognito_calls == ["GetUser"]
+
+    stubber.add_response("set_user_settings", {}, DISABLE)
+    second = signed_in.post(
+        "/settings/mfa",
+        data={"csrf_token": csrf_token(first.text), "enable": "off", "confirmed": "yes"},
+    )
+    assert second.status_code == 303
+    assert cognito_calls == ["GetUser", "SetUserSettings"]
+    page = show_page(signed_in, stubber)
+    assert "SMS MFA is now off" in page.text
+    assert "SMS MFA: Off" in page.text
+
+
+def test_a_confirmed_value_other_than_yes_changes_nothing(signed_in, stubber, cognito_calls):
+    page = show_page(signed_in, stubber, legacy_sms=True)
+    response = signed_in.post(
+        "/settings/mfa",
+        data={"csrf_token": csrf_token(page.text), "enable": "off", "confirmed": "sure"},
+    )
+    assert response.status_code == 303
+    assert cognito_calls == ["GetUser"]
+
+
+def test_an_unknown_enable_value_changes_nothing(signed_in, stubber, cognito_calls):
+    page = show_page(signed_in, stubber)
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "maybe"}
+    )
+    assert response.status_code == 303
+    assert cognito_calls == ["GetUser"]
+    assert "Nothing was changed" in show_page(signed_in, stubber).text
+
+
+# --- refusals before Cognito is called ---------------------------------------------------
+
+
+@pytest.mark.parametrize("user", [{"verified": False}, {"phone": None}], ids=["unverified", "none"])
+def test_enabling_without_a_verified_phone_is_refused(signed_in, stubber, cognito_calls, user):
+    page = show_page(signed_in, stubber, **user)
+    assert "Turn on SMS MFA" not in page.text
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    assert cognito_calls == ["GetUser"]
+    page = show_page(signed_in, stubber, **user)
+    assert shown(lookup("InvalidParameterException", "enable_sms_mfa").message) in page.text
+
+
+def test_enabling_without_having_seen_the_page_is_refused(signed_in, cognito_calls):
+    not_found = signed_in.get("/no-such-page")
+    assert not_found.status_code == 404
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(not_found.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    assert cognito_calls == []
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "forged-token", "IjAxMjM0NTY3ODlhYmNkZWYi.ZZZZZZ.forged"],
+    ids=["none", "junk", "forged"],
+)
+def test_post_without_a_valid_csrf_token_is_refused(signed_in, stubber, cognito_calls, token):
+    show_page(signed_in, stubber)
+    data = {"enable": "on"} if token is None else {"enable": "on", "csrf_token": token}
+    response = signed_in.post("/settings/mfa", data=data)
+    assert response.status_code == 400
+    assert "This form has expired" in response.text
+    assert "Nothing was changed" in response.text
+    assert cognito_calls == ["GetUser"]
+
+
+def test_a_stale_sign_in_must_sign_in_again_first(client, stubber, cognito_calls):
+    sign_in(client, auth_age=600)
+    page = show_page(client, stubber)
+    response = client.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query) == {"reauth": ["1"], "next": ["/settings/mfa"]}
+    assert cognito_calls == ["GetUser"]
+
+
+def test_signed_out_post_is_refused(client, cognito_calls):
+    response = client.post("/settings/mfa", data={"enable": "on"})
+    assert response.status_code == 400
+    assert cognito_calls == []
+
+
+def test_changes_are_rate_limited(app, signed_in, stubber):
+    page = show_page(signed_in, stubber)
+    token = csrf_token(page.text)
+    for _ in range(10):
+        stubber.add_client_error("set_user_settings", "InternalErrorException")
+        assert (
+            signed_in.post("/settings/mfa", data={"csrf_token": token, "enable": "on"}).status_code
+            == 303
+        )
+    limited = signed_in.post("/settings/mfa", data={"csrf_token": token, "enable": "on"})
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.text
+
+
+# --- reading the status fails ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", GET_USER_ERRORS)
+def test_get_user_error_is_a_page_never_a_500(signed_in, stubber, code):
+    entry = lookup(code)
+    stubber.add_client_error("get_user", code, "Cognito said no")
+    response = signed_in.get("/settings/mfa")
+    if entry.ends_session:
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/"
+        assert shown(entry.message) in signed_in.get("/").text
+    else:
+        assert response.status_code == 503
+        assert shown(entry.message) in response.text
+        assert "Turn on SMS MFA" not in response.text
+
+
+def test_missing_scope_on_get_user_is_shown_not_signed_out(signed_in, stubber):
+    stubber.add_client_error(
+        "get_user", "NotAuthorizedException", "Access Token does not have required scopes"
+    )
+    response = signed_in.get("/settings/mfa")
+    assert response.status_code == 503
+    assert shown(lookup("NotAuthorizedException", "missing_scope").message) in response.text
+
+
+def test_cognito_unreachable_on_get_is_a_503(app, signed_in):
+    def unreachable(**_kwargs: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="http://cognito.test")
+
+    app.extensions["mfa_portal.cognito"].client.meta.events.register(
+        "before-send.cognito-idp.*", unreachable
+    )
+    response = signed_in.get("/settings/mfa")
+    assert response.status_code == 503
+    assert shown(lookup("transport:connection").message) in response.text
+
+
+# --- an expired access token is refreshed once -------------------------------------------
+
+
+@pytest.fixture
+def refresh(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+
+    def fetch_access_token(**kwargs: Any) -> dict[str, Any]:
+        calls.append(kwargs)
+        return {"access_token": NEW_ACCESS_TOKEN, "expires_in": 3600, "token_type": "Bearer"}
+
+    monkeypatch.setattr(
+        app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", fetch_access_token
+    )
+    return calls
+
+
+def test_expired_access_token_is_refreshed_and_the_call_retried(signed_in, stubber, refresh):
+    stubber.add_client_error(
+        "get_user",
+        "NotAuthorizedException",
+        "Access Token has expired",
+        expected_params={"AccessToken": ACCESS_TOKEN},
+    )
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": NEW_ACCESS_TOKEN})
+    response = signed_in.get("/settings/mfa")
+    assert response.status_code == 200
+    assert "SMS MFA: Off" in response.text
+    assert refresh == [{"grant_type": "refresh_token", "refresh_token": "refresh-token"}]
+    with signed_in.session_transaction() as session:
+        assert session["tokens"]["access_token"] == NEW_ACCESS_TOKEN
+        assert session["tokens"]["refresh_token"] == "refresh-token"
+
+
+def test_a_token_that_stays_expired_is_refreshed_only_once(signed_in, stubber, refresh):
+    for _ in range(2):
+        stubber.add_client_error("get_user", "NotAuthorizedException", "Access Token has expired")
+    response = signed_in.get("/settings/mfa")
+    assert len(refresh) == 1
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_revoked_access_token_is_not_refreshed(signed_in, stubber, refresh):
+    stubber.add_client_error("get_user", "NotAuthorizedException", "Access Token has been revoked")
+    response = signed_in.get("/settings/mfa")
+    assert refresh == []
+    assert response.headers["Location"] == "/"
+
+
+def test_refused_refresh_ends_the_session(app, signed_in, stubber, monkeypatch):
+    def refused(**_kwargs: Any) -> None:
+        raise OAuthError(error="invalid_grant")
+
+    monkeypatch.setattr(app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", refused)
+    stubber.add_client_error("get_user", "NotAuthorizedException", "Access Token has expired")
+    response = signed_in.get("/settings/mfa")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
+
+
+def test_token_near_expiry_is_refreshed_before_the_call(client, stubber, refresh):
+    sign_in(client, expires_in=30)
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": NEW_ACCESS_TOKEN})
+    assert client.get("/settings/mfa").status_code == 200
+    assert len(refresh) == 1
+
+
+def test_expired_access_token_on_a_change_is_refreshed_and_retried(signed_in, stubber, refresh):
+    page = show_page(signed_in, stubber)
+    stubber.add_client_error(
+        "set_user_settings",
+        "NotAuthorizedException",
+        "Access Token has expired",
+        expected_params=ENABLE,
+    )
+    stubber.add_response(
+        "set_user_settings", {}, {"AccessToken": NEW_ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
+    )
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+    assert len(refresh) == 1
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self) -> Any:
+        yield self._data
+
+
+def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
+    """Through botocore's real send path: GetUser answers, SetUserSettings times out."""
+
+    def cognito(request: Any, **_kwargs: Any) -> AWSResponse:
+        if request.headers["X-Amz-Target"].endswith(b".SetUserSettings"):
+            raise ReadTimeoutError(endpoint_url=request.url)
+        body = json.dumps(get_user_response()).encode()
+        return AWSResponse(request.url, 200, {}, _Body(body))
+
+    app.extensions["mfa_portal.cognito"].client.meta.events.register(
+        "before-send.cognito-idp.*", cognito
+    )
+    page = signed_in.get("/settings/mfa")
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    page = signed_in.get("/settings/mfa")
+    assert shown(lookup("transport:read_timeout", "write").message) in page.text
+    assert "could not confirm whether the change was saved" in page.text
+    assert "Nothing was changed" not in page.text
