@@ -1,0 +1,235 @@
+"""Every page state passes axe-core's WCAG 2.x A/AA rules in light and dark mode, phone and desktop.
+
+Each person signs in once per module (a module-scoped browser context); every state is then
+checked in the four theme/width combinations by re-emulating the same page. The README's
+screenshots are taken here (``MFA_PORTAL_UPDATE_SCREENSHOTS=1`` copies them to docs/screenshots/);
+``MFA_PORTAL_SCREENSHOT_ALL=1`` saves every state in every mode to test-artifacts/ for review.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.base import AXE_SCRIPT
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from localcognito.server import LocalCognito
+from tests.support.browser import hosted_ui_sign_in, latest_code, mfa_badge, screenshot
+from tests.support.fixtures import Stack
+from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+#: (theme, width): the four combinations every state is checked in.
+MODES = [("light", 1280), ("dark", 1280), ("light", 360), ("dark", 360)]
+#: The few screenshots the README shows: state -> [(theme, width, file name)].
+README_SHOTS = {
+    "landing": [("light", 1280, "landing-desktop")],
+    "mfa-off": [("light", 1280, "mfa-off-desktop")],
+    "mfa-on": [("light", 1280, "mfa-on-desktop"), ("dark", 360, "mfa-on-phone-dark")],
+    "phone-verify": [("light", 360, "phone-verify-phone")],
+    "notice-error": [("dark", 1280, "error-notice-desktop-dark")],
+}
+SCREENSHOT_ALL = os.environ.get("MFA_PORTAL_SCREENSHOT_ALL") == "1"
+
+
+class AxeAudit:
+    """Runs axe on the current page in every mode and remembers what failed, by state and mode."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.checked: list[str] = []
+
+    def check(self, page: Page, state: str) -> None:
+        for theme, width in MODES:
+            page.emulate_media(color_scheme=theme)  # type: ignore[arg-type]
+            page.set_viewport_size({"width": width, "height": 860})
+            if not page.evaluate("() => typeof window.axe === 'object'"):
+                page.evaluate(AXE_SCRIPT)
+            result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+            for violation in result["violations"]:
+                targets = [", ".join(node["target"]) for node in violation["nodes"]]
+                self.failures.append(
+                    f"{state} [{theme} {width}px] {violation['id']}: {violation['help']} "
+                    f"-> {targets}"
+                )
+            for shot_theme, shot_width, name in README_SHOTS.get(state, []):
+                if (shot_theme, shot_width) == (theme, width):
+                    screenshot(page, name)
+            if SCREENSHOT_ALL:
+                screenshot(page, f"a11y-{state}-{theme}-{width}")
+        page.emulate_media(color_scheme="light")
+        page.set_viewport_size({"width": 1280, "height": 860})
+        self.checked.append(state)
+
+    def assert_clean(self) -> None:
+        assert not self.failures, "axe found WCAG violations:\n" + "\n".join(self.failures)
+
+
+@pytest.fixture(scope="module")
+def context(browser: Browser, stack: Stack) -> Iterator[BrowserContext]:
+    stack.reset()
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(15000)
+    yield context
+    context.close()
+    stack.clear_faults()
+
+
+@pytest.fixture
+def audit() -> Iterator[AxeAudit]:
+    audit = AxeAudit()
+    yield audit
+    audit.assert_clean()
+
+
+def sign_in(context: BrowserContext, stack: Stack, username: str, password: str) -> Page:
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto(f"{stack.portal.url}/settings/mfa")
+    hosted_ui_sign_in(page, username, password)
+    expect(mfa_badge(page)).to_be_visible()
+    return page
+
+
+def test_signed_out_pages(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
+    page = context.new_page()
+    page.goto(stack.portal.url)
+    expect(page).to_have_title(re.compile("^Protect your account"))
+    audit.check(page, "landing")
+    page.goto(f"{stack.portal.url}/nope")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    audit.check(page, "not-found-signed-out")
+    page.close()
+
+
+def test_alice_mfa_states_notices_and_error_pages(
+    context: BrowserContext, stack: Stack, audit: AxeAudit
+) -> None:
+    page = sign_in(context, stack, "alice", "Alice-Passw0rd!")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
+    expect(page).to_have_title(re.compile("^SMS MFA is off"))
+    audit.check(page, "mfa-off")
+
+    stack.inject("SetUserSettings", "ForbiddenException", "Request blocked by AWS WAF")
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.locator(".notice-error")).to_be_visible()
+    audit.check(page, "notice-error")
+
+    stack.inject("SetUserSettings", "InternalErrorException", "Internal error", times=5)
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.locator(".notice-warning")).to_be_visible()
+    audit.check(page, "notice-warning")
+    stack.clear_faults()
+
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.get_by_role("status")).to_contain_text("SMS MFA is now on")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
+    audit.check(page, "mfa-on")
+
+    page.get_by_role("button", name="Turn off SMS MFA").click()
+    expect(page.get_by_role("heading", name="Turn off SMS MFA?")).to_be_visible()
+    audit.check(page, "confirm-off")
+
+    page.locator("input[name=csrf_token]").last.evaluate("input => { input.value = 'stale' }")
+    page.get_by_role("button", name="Yes, turn off SMS MFA").click()
+    expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
+    audit.check(page, "csrf-expired")
+
+    page.goto(f"{stack.portal.url}/nope")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    audit.check(page, "not-found")
+
+    stack.inject("GetUser", "InternalErrorException", "Internal error", times=5)
+    response = page.goto(f"{stack.portal.url}/settings/mfa")
+    assert response is not None and response.status == 503
+    expect(page.get_by_role("alert")).to_contain_text("The sign-in service had a problem")
+    audit.check(page, "settings-unavailable")
+    stack.clear_faults()
+
+    # A failure that ends the session lands on the start page with a "Sign in again" link.
+    stack.inject("GetUser", "NotAuthorizedException", "Access Token has been revoked")
+    page.goto(f"{stack.portal.url}/settings/mfa")
+    expect(page.get_by_role("link", name="Sign in again")).to_be_visible()
+    audit.check(page, "signed-out-notice")
+    stack.clear_faults()
+    page.close()
+
+
+def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
+    page = sign_in(context, stack, "bob", "Bob-Passw0rd!")
+    expect(page.get_by_test_id("why-not")).to_be_visible()
+    audit.check(page, "mfa-no-phone")
+
+    page.get_by_role("link", name="Add a phone number").click()
+    expect(page.get_by_role("heading", name="Add a phone number")).to_be_visible()
+    audit.check(page, "phone-add")
+
+    page.get_by_label("Mobile phone number").fill("555-01")
+    page.get_by_role("button", name="Save and text me a code").click()
+    expect(page.get_by_label("Mobile phone number")).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_title(re.compile("^Error: "))
+    audit.check(page, "phone-invalid")
+
+    page.get_by_label("Mobile phone number").fill("(202) 555-0143")
+    page.get_by_role("button", name="Save and text me a code").click()
+    expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
+    audit.check(page, "phone-verify")
+
+    code = latest_code(stack.cognito.url, "bob")
+    page.get_by_label("Verification code").fill("111111" if code != "111111" else "222222")
+    page.get_by_role("button", name="Verify number").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code isn't right")
+    audit.check(page, "phone-wrong-code")
+
+    page.goto(f"{stack.portal.url}/settings/mfa")
+    expect(page.get_by_test_id("why-not")).to_contain_text("once your phone number is verified")
+    audit.check(page, "mfa-unverified-phone")
+
+    page.goto(f"{stack.portal.url}/settings/phone/verify")
+    page.get_by_label("Verification code").fill(code)
+    page.get_by_role("button", name="Verify number").click()
+    expect(page.get_by_role("status")).to_contain_text("Your phone number is verified")
+    audit.check(page, "phone-verified")
+    page.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def strict_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[PortalServer]]:
+    """A second portal whose sign-in limit is one per minute, with its own stand-in.
+
+    Gunicorn takes seconds to boot, so it starts in the background while the other tests run.
+    """
+    tmp: Path = tmp_path_factory.mktemp("strict")
+    port = free_port()
+    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
+    env = portal_env(cognito, port, tmp, RATE_LIMIT_SIGNIN="1 per minute", WEB_CONCURRENCY="1")
+    portal = PortalServer(env, port, tmp / "portal.log")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        starting = pool.submit(portal.start)
+        try:
+            yield starting
+        finally:
+            starting.exception()
+            portal.stop(signal.SIGINT)
+            cognito.stop()
+
+
+def test_too_many_requests_page(
+    context: BrowserContext, strict_portal: Future[PortalServer], audit: AxeAudit
+) -> None:
+    portal = strict_portal.result(timeout=60)
+    page = context.new_page()
+    page.goto(f"{portal.url}/login")
+    expect(page.get_by_label("Username")).to_be_visible()
+    response = page.goto(f"{portal.url}/login")
+    assert response is not None and response.status == 429
+    expect(page.get_by_role("heading", name="Too many attempts")).to_be_visible()
+    audit.check(page, "too-many-requests")
+    page.close()
