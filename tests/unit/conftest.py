@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import Settings, load_settings
 from tests.support.unit import portal_env, sign_in
+from tests.unit.oauth import use_local_metadata
 
 _SHARED_SESSION = boto3.session.Session()
 
@@ -60,3 +61,8 @@ def cognito_calls(app: Flask) -> list[str]:
         "before-parameter-build.cognito-idp", record
     )
     return calls
+
+
+@pytest.fixture
+def oauth_metadata(app: Flask) -> dict[str, Any]:
+    return use_local_metadata(app)
