@@ -267,6 +267,9 @@ def callback() -> Response:
     try:
         token = oauth_client().authorize_access_token()
     except AuthlibBaseError as exc:
+        if exc.error == "invalid_scope":
+            # The app client doesn't allow a scope the portal asks for: no user can sign in.
+            return _missing_scope(sub=None)
         log.warning(
             "sign-in callback failed",
             extra={"event": "sign_in", "outcome": "failed", "error": exc.error},
@@ -282,17 +285,7 @@ def callback() -> Response:
         flash(notice("portal:signin_failed"), "warning")
         return redirect(url_for("pages.index"))
     if REQUIRED_SCOPE not in token_scopes(token["access_token"]):
-        log.error(
-            "access token lacks a required scope",
-            extra={
-                "event": "sign_in",
-                "outcome": "missing_scope",
-                "operator_hint": lookup("NotAuthorizedException:missing_scope").operator_hint,
-            },
-        )
-        audit("sign_in", "missing_scope", sub=claims["sub"])
-        end_session(notice(PortalError("NotAuthorizedException", variant="missing_scope")), "error")
-        return redirect(url_for("pages.index"))
+        return _missing_scope(sub=claims["sub"])
 
     reauth = session.pop("reauth", None)
     auth_time = int(claims.get("auth_time") or 0)
@@ -304,6 +297,20 @@ def callback() -> Response:
     start_session(token, claims)
     audit("sign_in", "ok", sub=claims["sub"], reauthentication=bool(reauth))
     return redirect(safe_next(session.pop("login_next", None)), 303)
+
+
+def _missing_scope(sub: str | None) -> Response:
+    log.error(
+        "access token lacks a required scope",
+        extra={
+            "event": "sign_in",
+            "outcome": "missing_scope",
+            "operator_hint": lookup("NotAuthorizedException:missing_scope").operator_hint,
+        },
+    )
+    audit("sign_in", "missing_scope", sub=sub)
+    end_session(notice(PortalError("NotAuthorizedException", variant="missing_scope")), "error")
+    return redirect(url_for("pages.index"))
 
 
 def action_link(action: str) -> dict[str, str] | None:

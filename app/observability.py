@@ -20,6 +20,11 @@ AUDIT = logging.getLogger("mfa_portal.audit")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PHONE = re.compile(r"\+\d{6,15}")
+#: An authorization code or a token in a URL's query (gunicorn's access log line has the query).
+_QUERY_SECRET = re.compile(
+    r"([?&](?:code|access_token|refresh_token|id_token|token|client_secret)=)[^&\s\"']+",
+    re.IGNORECASE,
+)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -30,6 +35,7 @@ def _mask_phone(match: re.Match[str]) -> str:
 
 def redact(value: Any) -> Any:
     if isinstance(value, str):
+        value = _QUERY_SECRET.sub(r"\1[redacted]", value)
         return _PHONE.sub(_mask_phone, _JWT.sub("[token]", value))
     return value
 
