@@ -143,6 +143,8 @@ def token_scopes(token: str) -> set[str]:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError, binascii.Error):
         return set()
+    if not isinstance(claims, dict):
+        return set()
     return set(str(claims.get("scope", "")).split())
 
 
@@ -289,12 +291,13 @@ def callback() -> Response:
 
     reauth = session.pop("reauth", None)
     auth_time = int(claims.get("auth_time") or 0)
-    if reauth and auth_time < reauth["started"] - AUTH_TIME_SKEW:
-        if reauth["stage"] == "prompt":
-            session["reauth"] = {**reauth, "stage": "logout"}
-            return _reauth_via_logout()
-        flash(notice("portal:reauth_failed"), "warning")
+    stale = bool(reauth) and auth_time < reauth["started"] - AUTH_TIME_SKEW
+    if stale and reauth["stage"] == "prompt":
+        session["reauth"] = {**reauth, "stage": "logout"}
+        return _reauth_via_logout()
     start_session(token, claims)
+    if stale:
+        flash(notice("portal:reauth_failed"), "warning")
     audit("sign_in", "ok", sub=claims["sub"], reauthentication=bool(reauth))
     return redirect(safe_next(session.pop("login_next", None)), 303)
 

@@ -1,0 +1,359 @@
+"""Sign-in, sign-out and re-authentication through the Flask test client; no network at all."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import Flask
+from flask.testing import FlaskClient
+from markupsafe import escape
+
+from app.auth import token_scopes
+from app.errors import lookup
+from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
+
+CLIENT_ID = "unitclient0000000000000001"
+SCOPES = {"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"}
+
+
+def query(location: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def jwt_with(claims: Any) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"eyJhbGciOiJub25lIn0.{payload}.signature"
+
+
+@pytest.fixture
+def hosted_ui(app: Flask, oauth_metadata: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The token endpoint, as Authlib's ``authorize_access_token`` would return it."""
+
+    class HostedUI:
+        def __init__(self) -> None:
+            self.claims: dict[str, Any] = {
+                "sub": "sub-alice",
+                "cognito:username": "alice",
+                "email": "alice@example.com",
+                "auth_time": int(time.time()),
+            }
+            self.access_token = ACCESS_TOKEN
+            self.error: Exception | None = None
+
+        def authorize_access_token(self, **_kwargs: Any) -> dict[str, Any]:
+            if self.error:
+                raise self.error
+            return {
+                "access_token": self.access_token,
+                "refresh_token": "refresh-token",
+                "id_token": "id-token",
+                "expires_in": 3600,
+                "userinfo": dict(self.claims),
+            }
+
+    ui = HostedUI()
+    monkeypatch.setattr(
+        app.extensions["mfa_portal.oauth"].cognito,
+        "authorize_access_token",
+        ui.authorize_access_token,
+    )
+    return ui
+
+
+# --- /login ------------------------------------------------------------------------------
+
+
+def test_login_redirects_to_the_hosted_ui_with_pkce_state_and_nonce(client, oauth_metadata):
+    response = client.get("/login")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(oauth_metadata["authorization_endpoint"] + "?")
+    params = query(location)
+    assert params["response_type"] == "code"
+    assert params["client_id"] == CLIENT_ID
+    assert params["redirect_uri"] == "http://portal.test/auth/callback"
+    assert set(params["scope"].split()) == SCOPES
+    assert params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) >= 43
+    assert len(params["state"]) >= 16
+    assert len(params["nonce"]) >= 16
+    assert "prompt" not in params
+    assert "code_verifier" not in params
+
+
+def test_each_login_gets_its_own_state_and_nonce(client, oauth_metadata):
+    first = query(client.get("/login").headers["Location"])
+    second = query(client.get("/login").headers["Location"])
+    assert first["state"] != second["state"]
+    assert first["nonce"] != second["nonce"]
+    assert first["code_challenge"] != second["code_challenge"]
+
+
+def test_reauth_when_signed_in_asks_for_a_fresh_sign_in(signed_in, oauth_metadata):
+    response = signed_in.get("/login?reauth=1&next=/settings/mfa")
+    assert response.status_code == 302
+    assert query(response.headers["Location"])["prompt"] == "login"
+    with signed_in.session_transaction() as session:
+        assert session["reauth"]["stage"] == "prompt"
+        assert session["login_next"] == "/settings/mfa"
+
+
+def test_reauth_when_signed_out_is_a_plain_sign_in(client, oauth_metadata):
+    response = client.get("/login?reauth=1")
+    assert "prompt" not in query(response.headers["Location"])
+
+
+def test_login_when_signed_in_goes_straight_to_next(signed_in):
+    response = signed_in.get("/login?next=/settings/phone")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/settings/phone"
+
+
+def test_signed_out_settings_page_redirects_to_login_with_next(client):
+    response = client.get("/settings/mfa")
+    assert response.status_code in (302, 303)
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert query(response.headers["Location"]) == {"next": "/settings/mfa"}
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example", "https://evil.example/x", "/\\evil.example", "/%5Cevil.example"]
+)
+def test_login_never_remembers_another_site(client, oauth_metadata, target):
+    client.get("/login", query_string={"next": target})
+    with client.session_transaction() as session:
+        assert session["login_next"] == "/settings/mfa"
+
+
+def test_after_sign_in_an_evil_next_ends_at_the_settings_page(client, hosted_ui):
+    client.get("/login", query_string={"next": "//evil.example"})
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+
+
+def test_after_sign_in_a_same_site_next_is_honoured(client, hosted_ui):
+    client.get("/login", query_string={"next": "/settings/phone"})
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.headers["Location"] == "/settings/phone"
+
+
+# --- /auth/callback ----------------------------------------------------------------------
+
+
+def test_callback_starts_a_server_side_session(client, hosted_ui):
+    client.get("/login")
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.status_code == 303
+    with client.session_transaction() as session:
+        assert session["user"] == {
+            "sub": "sub-alice",
+            "username": "alice",
+            "email": "alice@example.com",
+        }
+        assert session["tokens"]["access_token"] == ACCESS_TOKEN
+        assert session["tokens"]["refresh_token"] == "refresh-token"
+        assert session["tokens"]["expires_at"] > time.time() + 3000
+        assert session["auth_time"] == hosted_ui.claims["auth_time"]
+        assert "id_token" not in json.dumps(dict(session))
+
+
+def test_tokens_never_reach_the_browser(client, hosted_ui):
+    client.get("/login")
+    response = client.get("/auth/callback?code=c&state=s")
+    cookies = " ".join(response.headers.getlist("Set-Cookie"))
+    assert ACCESS_TOKEN not in cookies
+    assert "refresh-token" not in cookies
+    assert ACCESS_TOKEN not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/auth/callback?code=c&state=not-the-state",
+        "/auth/callback?code=c",
+        "/auth/callback",
+        "/auth/callback?error=access_denied&error_description=denied&state=s",
+    ],
+)
+def test_a_bad_callback_lands_on_the_start_page_with_a_message(client, oauth_metadata, url):
+    client.get("/login")
+    response = client.get(url)
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"] == "/"
+    landing = client.get("/")
+    assert landing.status_code == 200
+    assert str(escape(lookup("portal:signin_failed").message)) in landing.text
+    assert client.get("/settings/mfa").headers["Location"].startswith("/login")
+
+
+def test_a_token_endpoint_that_cannot_be_reached_is_a_message(client, hosted_ui):
+    hosted_ui.error = requests.ConnectionError("refused")
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.headers["Location"] == "/"
+    assert str(escape(lookup("transport:connection").message)) in client.get("/").text
+
+
+def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
+    hosted_ui.claims.pop("sub")
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.headers["Location"] == "/"
+    assert client.get("/settings/mfa").headers["Location"].startswith("/login")
+
+
+def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
+    hosted_ui.access_token = jwt_with({"scope": "openid email"})
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.headers["Location"] == "/"
+    landing = client.get("/")
+    assert str(escape(lookup("NotAuthorizedException", "missing_scope").message)) in landing.text
+    assert client.get("/settings/mfa").headers["Location"].startswith("/login")
+
+
+def test_callback_is_never_a_500_when_the_hosted_ui_refuses_the_scope(client, hosted_ui):
+    hosted_ui.error = OAuthError(error="invalid_scope")
+    response = client.get("/auth/callback?error=invalid_scope&state=s")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"] == "/"
+
+
+# --- re-authentication -------------------------------------------------------------------
+
+
+def test_a_fresh_reauthentication_renews_auth_time(client, hosted_ui):
+    sign_in(client, auth_age=600)
+    client.get("/login?reauth=1&next=/settings/mfa")
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+    with client.session_transaction() as session:
+        assert session["auth_time"] >= time.time() - 5
+        assert "reauth" not in session
+
+
+def test_a_stale_reauthentication_goes_through_the_hosted_ui_logout(client, hosted_ui):
+    sign_in(client, auth_age=600)
+    client.get("/login?reauth=1&next=/settings/mfa")
+    hosted_ui.claims["auth_time"] = int(time.time()) - 600
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("http://cognito.test/logout?")
+    params = query(location)
+    assert params["response_type"] == "code"
+    assert params["redirect_uri"] == "http://portal.test/auth/callback"
+    assert params["client_id"] == CLIENT_ID
+
+
+def test_a_second_stale_reauthentication_says_so(client, hosted_ui, stubber):
+    sign_in(client, auth_age=600)
+    client.get("/login?reauth=1&next=/settings/mfa")
+    hosted_ui.claims["auth_time"] = int(time.time()) - 600
+    client.get("/auth/callback?code=c&state=s")
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.status_code == 303
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    page = client.get("/settings/mfa")
+    assert str(escape(lookup("portal:reauth_failed").message)) in page.text
+
+
+# --- sign-out ----------------------------------------------------------------------------
+
+
+def settings_page_token(client: FlaskClient, stubber: Any) -> str:
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    return csrf_token(client.get("/settings/mfa").text)
+
+
+def test_logout_revokes_and_ends_the_hosted_ui_session(app, signed_in, stubber):
+    token = settings_page_token(signed_in, stubber)
+    old_cookie = signed_in.get_cookie("mfa_portal").value
+    stubber.add_response("revoke_token", {}, {"Token": "refresh-token", "ClientId": CLIENT_ID})
+    response = signed_in.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location.startswith("http://cognito.test/logout?")
+    assert query(location) == {"client_id": CLIENT_ID, "logout_uri": "http://portal.test/"}
+
+    assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
+    replay = app.test_client()
+    replay.set_cookie("mfa_portal", old_cookie)
+    response = replay.get("/settings/mfa")
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_logout_still_signs_out_when_revocation_fails(signed_in, stubber):
+    token = settings_page_token(signed_in, stubber)
+    stubber.add_client_error("revoke_token", "InternalErrorException")
+    response = signed_in.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("http://cognito.test/logout?")
+    assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
+
+
+def test_logout_without_csrf_is_refused(signed_in, cognito_calls):
+    response = signed_in.post("/logout")
+    assert response.status_code == 400
+    assert cognito_calls == []
+    with signed_in.session_transaction() as session:
+        assert session["user"]["sub"] == "sub-alice"
+
+
+def test_logout_everywhere_signs_out_globally(signed_in, stubber):
+    token = settings_page_token(signed_in, stubber)
+    stubber.add_response("global_sign_out", {}, {"AccessToken": ACCESS_TOKEN})
+    response = signed_in.post("/logout/everywhere", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("http://cognito.test/logout?")
+    assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
+
+
+def test_logout_everywhere_failure_keeps_the_session_and_says_why(signed_in, stubber):
+    token = settings_page_token(signed_in, stubber)
+    stubber.add_client_error("global_sign_out", "TooManyRequestsException")
+    response = signed_in.post("/logout/everywhere", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    page = signed_in.get("/settings/mfa")
+    assert str(escape(lookup("TooManyRequestsException").message)) in page.text
+
+
+def test_session_lifetime_is_enforced(client):
+    sign_in(client, auth_age=50000)
+    response = client.get("/settings/mfa")
+    assert response.headers["Location"].startswith("/login")
+
+
+# --- token_scopes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("token", "scopes"),
+    [
+        (ACCESS_TOKEN, {"aws.cognito.signin.user.admin"}),
+        (
+            jwt_with({"scope": "openid aws.cognito.signin.user.admin"}),
+            {"openid", "aws.cognito.signin.user.admin"},
+        ),
+        (jwt_with({"scope": ""}), set()),
+        (jwt_with({"sub": "x"}), set()),
+        (jwt_with(["not", "an", "object"]), set()),
+        (jwt_with("a string"), set()),
+        ("no-dots-at-all", set()),
+        ("header.!!!not-base64!!!.sig", set()),
+        ("header.bm90IGpzb24.sig", set()),
+        ("", set()),
+    ],
+)
+def test_token_scopes(token, scopes):
+    assert token_scopes(token) == scopes
