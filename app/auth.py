@@ -291,7 +291,9 @@ def callback() -> Response:
 
     reauth = session.pop("reauth", None)
     auth_time = int(claims.get("auth_time") or 0)
-    stale = bool(reauth) and auth_time < reauth["started"] - AUTH_TIME_SKEW
+    # Never more slack than the freshness window: a sign-in already stale is no re-sign-in.
+    skew = min(AUTH_TIME_SKEW, settings().fresh_signin_seconds)
+    stale = bool(reauth) and auth_time < reauth["started"] - skew
     if stale and reauth["stage"] == "prompt":
         session["reauth"] = {**reauth, "stage": "logout"}
         return _reauth_via_logout()

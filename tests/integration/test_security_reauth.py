@@ -1,0 +1,119 @@
+"""A change with a stale sign-in asks for the password again, over real HTTP: through
+``prompt=login``, and through the hosted UI's /logout where the classic hosted UI ignores it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from tests.support.http import (
+    MAX_HOPS,
+    PASSWORDS,
+    PortalFarm,
+    change_mfa,
+    get,
+    is_hosted_login_page,
+    portal_farm,
+    sign_in,
+    sms_mfa_at_standin,
+    submit_hosted_login,
+)
+from tests.support.servers import PortalServer
+
+#: Short, but at least a second of slack: Cognito's auth_time is in whole seconds.
+FRESH_SIGNIN_SECONDS = 2
+
+
+@pytest.fixture(scope="module")
+def farms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, PortalFarm]]:
+    with ExitStack() as stack:
+        farms = {
+            "managed": stack.enter_context(
+                portal_farm(tmp_path_factory.mktemp("reauth-managed"), slots=1)
+            ),
+            "classic": stack.enter_context(
+                portal_farm(
+                    tmp_path_factory.mktemp("reauth-classic"),
+                    slots=1,
+                    seed_overrides={"classic": True},
+                )
+            ),
+        }
+        with ThreadPoolExecutor(2) as pool:
+            list(
+                pool.map(
+                    lambda farm: farm.portal(FRESH_SIGNIN_SECONDS=str(FRESH_SIGNIN_SECONDS)),
+                    farms.values(),
+                )
+            )
+        yield farms
+
+
+def stale_change(farm: PortalFarm) -> tuple[requests.Session, PortalServer, requests.Response]:
+    """Sign alice in, let the sign-in go stale, ask to turn SMS MFA on: the 303 it gets."""
+    assert farm.cognito is not None
+    farm.cognito.reset()
+    portal = farm.portals[0]
+    http = requests.Session()
+    sign_in(http, portal.url, "alice")
+    time.sleep(FRESH_SIGNIN_SECONDS + 1)
+    response = change_mfa(http, portal.url, True)
+    assert response.status_code == 303
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query) == {"reauth": ["1"], "next": ["/settings/mfa"]}
+    assert sms_mfa_at_standin(farm.cognito, "alice") is False
+    return http, portal, response
+
+
+def finish_reauthentication(
+    farm: PortalFarm, http: requests.Session, portal: PortalServer, page: requests.Response
+) -> None:
+    """Enter the password again, land on /settings/mfa, and make the change: it works now."""
+    assert farm.cognito is not None
+    assert is_hosted_login_page(page), "the hosted UI asks for the password again"
+    final = submit_hosted_login(http, page, "alice", PASSWORDS["alice"])
+    assert final.url == f"{portal.url}/settings/mfa"
+    assert len(final.history) < MAX_HOPS
+    response = change_mfa(http, portal.url, True)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+    assert "SMS MFA is now on" in get(http, f"{portal.url}/settings/mfa").text
+    assert sms_mfa_at_standin(farm.cognito, "alice") is True
+
+
+def test_a_stale_sign_in_is_confirmed_with_prompt_login(farms: dict[str, PortalFarm]) -> None:
+    farm = farms["managed"]
+    http, portal, response = stale_change(farm)
+
+    page = get(http, f"{portal.url}{response.headers['Location']}")
+    authorize = [hop for hop in page.history if urlsplit(hop.url).path == "/oauth2/authorize"]
+    assert len(authorize) == 1
+    assert parse_qs(urlsplit(authorize[0].url).query)["prompt"] == ["login"]
+    assert not any(urlsplit(hop.url).path == "/logout" for hop in page.history)
+    finish_reauthentication(farm, http, portal, page)
+
+
+def test_the_classic_hosted_ui_is_sent_through_logout_and_never_loops(
+    farms: dict[str, PortalFarm],
+) -> None:
+    farm = farms["classic"]
+    http, portal, response = stale_change(farm)
+
+    page = get(http, f"{portal.url}{response.headers['Location']}")
+    hops = [urlsplit(hop.url) for hop in page.history]
+    callbacks = [hop for hop in hops if hop.path == "/auth/callback"]
+    logouts = [hop for hop in hops if hop.path == "/logout"]
+    assert len(callbacks) == 1, "the classic UI answered at once, with the old sign-in"
+    assert len(logouts) == 1
+    logout = parse_qs(logouts[0].query)
+    assert logout["response_type"] == ["code"]
+    assert logout["redirect_uri"] == [f"{portal.url}/auth/callback"]
+    assert len(page.history) < MAX_HOPS
+    finish_reauthentication(farm, http, portal, page)
