@@ -10,6 +10,8 @@ import pytest
 from botocore.stub import Stubber
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from app import create_app
 from app.config import Settings, load_settings
@@ -19,6 +21,23 @@ from tests.unit.oauth import use_local_metadata
 _SHARED_SESSION = boto3.session.Session()
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Templates compiled once per run rather than once per test's app."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
     return load_settings(portal_env(tmp_path))
@@ -26,9 +45,11 @@ def settings(tmp_path: Any) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """Clients share one boto3 session, so the service model is loaded once per run."""
+    """Clients share one boto3 session and templates one compiled cache, loaded once per run."""
     monkeypatch.setattr(boto3.session, "Session", lambda: _SHARED_SESSION)
-    return create_app(settings)
+    app = create_app(settings)
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+    return app
 
 
 @pytest.fixture
