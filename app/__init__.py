@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.context_processor
     def layout_context() -> dict[str, object]:
         return {
-            "sign_out_form": SignOutForm,
+            # Never bound to the request: error pages (a 413 among them) must not read the body.
+            "sign_out_form": lambda: SignOutForm(formdata=None),
             "current_user": lambda: session.get("user"),
             "action_link": auth.action_link,
         }
