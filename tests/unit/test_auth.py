@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from app.auth import token_scopes
 from app.errors import lookup
+from app.security import SESSION_KEY_PREFIX
 from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
 
 CLIENT_ID = "unitclient0000000000000001"
@@ -276,12 +277,15 @@ def settings_page_token(client: FlaskClient, stubber: Any) -> str:
 def test_logout_revokes_and_ends_the_hosted_ui_session(app, signed_in, stubber):
     token = settings_page_token(signed_in, stubber)
     old_cookie = signed_in.get_cookie("mfa_portal").value
+    store = app.config["SESSION_CACHELIB"]
+    assert store.get(SESSION_KEY_PREFIX + old_cookie) is not None
     stubber.add_response("revoke_token", {}, {"Token": "refresh-token", "ClientId": CLIENT_ID})
     response = signed_in.post("/logout", data={"csrf_token": token})
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("http://cognito.test/logout?")
     assert query(location) == {"client_id": CLIENT_ID, "logout_uri": "http://portal.test/"}
+    assert store.get(SESSION_KEY_PREFIX + old_cookie) is None
 
     assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
     replay = app.test_client()
