@@ -62,15 +62,14 @@ def update() -> Response | tuple[str, int]:
         # Refused before any call to Cognito: the person fixes the number and sends it again.
         return render_template("phone/edit.html", status=None, form=form), 400
     try:
-        delivery = call_with_token(service().update_phone_number, form.e164)
+        call_with_token(service().update_phone_number, form.e164)
     except PortalError as error:
         return _failed(error, "phone_number_change", "phone.edit")
     audit("phone_number_change", "ok", phone=mask(form.e164))
-    destination = delivery.destination if delivery else mask(form.e164)
     flash(
         {
-            "text": f"Your phone number is now {mask(form.e164)}. We texted a 6-digit code to "
-            f"{destination}: enter it below to verify the number.",
+            "text": f"Your phone number is now {mask(form.e164)}. We texted a 6-digit code to it: "
+            "enter it below to verify the number.",
             "action": "none",
         },
         "success",
