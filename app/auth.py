@@ -160,7 +160,8 @@ def refresh_tokens() -> bool:
     except AuthlibBaseError as exc:
         log.info("token refresh refused", extra={"event": "token_refresh", "error": exc.error})
         return False
-    except requests.RequestException as exc:
+    except (requests.RequestException, ValueError) as exc:
+        # Unreachable, or an answer that isn't a token response (e.g. an HTML error page).
         raise PortalError("transport:connection", operation="RefreshToken") from exc
     session["tokens"] = {
         "access_token": new["access_token"],

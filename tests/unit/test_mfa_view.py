@@ -391,3 +391,16 @@ def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
     assert shown(lookup("transport:read_timeout", "write").message) in page.text
     assert "could not confirm whether the change was saved" in page.text
     assert "Nothing was changed" not in page.text
+
+
+def test_a_token_endpoint_answering_garbage_is_a_transport_error_not_a_500(
+    app, client, stubber, monkeypatch
+):
+    def garbage(**_kwargs: Any) -> None:
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", garbage)
+    sign_in(client, expires_in=30)
+    response = client.get("/settings/mfa")
+    assert response.status_code == 503
+    assert "can&#39;t reach the sign-in service" in response.text
