@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -40,7 +41,8 @@ def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> 
     app.config.update(
         SESSION_PERMANENT=True,
         PERMANENT_SESSION_LIFETIME=settings.session_idle_seconds,
-        SESSION_REFRESH_EACH_REQUEST=True,
+        # The idle timeout is extended by ``keep_session_alive`` instead: at most once a minute.
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_KEY_PREFIX=SESSION_KEY_PREFIX,
         SESSION_COOKIE_NAME="__Host-mfa_portal" if settings.https else "mfa_portal",
         SESSION_COOKIE_HTTPONLY=True,
@@ -60,6 +62,21 @@ def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> 
     Session(app)
     _no_session_for_probes(app)
 
+    @app.before_request
+    def keep_session_alive() -> None:
+        """Slide a signed-in session's idle timeout, writing it back at most once a minute.
+
+        Refreshing on every request would write the whole session to the store (and send a new
+        cookie) on every page view; this way the idle timeout is exact to within a minute.
+        """
+        if "user" in session:
+            now = int(time.time())
+            if now - session.get("seen_at", 0) >= SESSION_TOUCH_SECONDS:
+                session["seen_at"] = now
+
+
+#: How often a signed-in person's session is written back just to extend its idle timeout.
+SESSION_TOUCH_SECONDS = 60
 
 #: Health probes answer without a session, so that a probe sending a cookie never touches the store.
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
