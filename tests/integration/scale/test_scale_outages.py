@@ -91,3 +91,17 @@ def test_sigterm_lets_an_in_flight_request_finish(fresh: Farm) -> None:
     assert 'data-testid="mfa-status"' in page.text
     assert portal.process.wait(timeout=30) == 0
     assert time.monotonic() - started >= 1.0, "gunicorn did not wait for the request"
+
+
+def test_probes_are_cheap_and_readiness_is_cached(fresh: Farm, pair: list[PortalServer]) -> None:
+    a = pair[0]
+    requests.get(f"{a.url}/readyz", timeout=10)  # may fetch discovery in this worker
+    before = requests.get(f"{fresh.cognito.url}/_local/stats", timeout=10).json()["http"]
+    for _ in range(20):
+        assert requests.get(f"{a.url}/healthz", timeout=10).json() == {"status": "ok"}
+        ready = requests.get(f"{a.url}/readyz", timeout=10)
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"session_store": True, "cognito_discovery": True}
+    after = requests.get(f"{fresh.cognito.url}/_local/stats", timeout=10).json()["http"]
+    # At most one discovery fetch per worker (2) within the cache window, not one per probe.
+    assert after.get("discovery", 0) - before.get("discovery", 0) <= 2

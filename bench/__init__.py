@@ -1,0 +1,1 @@
+"""Benchmarks: the portal against a minimal Flask app doing the same Cognito call."""
