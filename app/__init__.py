@@ -10,7 +10,6 @@ from flask_wtf.csrf import CSRFProtect
 from . import auth, health, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
-from .forms import SignOutForm
 from .observability import configure_logging, init_request_logging
 from .security import init_headers, init_proxy, init_rate_limits, init_sessions, redis_client
 
@@ -59,7 +58,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     def layout_context() -> dict[str, object]:
         return {
             # Never bound to the request: error pages (a 413 among them) must not read the body.
-            "sign_out_form": lambda: SignOutForm(formdata=None),
             "current_user": lambda: session.get("user"),
             "action_link": auth.action_link,
         }

@@ -22,10 +22,6 @@ class SmsMfaForm(FlaskForm):
         return self.enable.data == "on"
 
 
-class SignOutForm(FlaskForm):
-    """Sign out here, or everywhere: a form only so that it carries the CSRF token."""
-
-
 class PhoneNumberForm(FlaskForm):
     """A number as people type it, with the country it is in; normalised to E.164 on validation."""
 
@@ -59,7 +55,3 @@ class VerifyCodeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
-
-
-class ResendCodeForm(FlaskForm):
-    """Send a new verification code: a form only so that it carries the CSRF token."""

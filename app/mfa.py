@@ -15,7 +15,7 @@ from .auth import (
 )
 from .cognito import MfaStatus
 from .errors import PortalError
-from .forms import ResendCodeForm, SmsMfaForm
+from .forms import SmsMfaForm
 from .observability import audit
 from .phone_numbers import mask
 from .security import limiter, user_or_address
@@ -49,7 +49,6 @@ def settings_page() -> str | tuple[str, int]:
         "mfa/settings.html",
         status=status,
         form=form,
-        resend_form=ResendCodeForm(),
         masked_phone=mask(status.phone_number),
     )
 

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from .auth import call_with_token, fresh_signin_required, login_required, notice, service, settings
 from .errors import PortalError
-from .forms import PhoneNumberForm, ResendCodeForm, VerifyCodeForm
+from .forms import PhoneNumberForm, VerifyCodeForm
 from .observability import audit
 from .phone_numbers import mask
 from .security import limiter, user_or_address
@@ -89,7 +89,6 @@ def verify_page() -> Response | str | tuple[str, int]:
         "phone/verify.html",
         status=status,
         form=VerifyCodeForm(),
-        resend_form=ResendCodeForm(),
         masked_phone=mask(status.phone_number),
     )
 
@@ -121,8 +120,6 @@ def verify() -> Response:
 @limiter.limit(_codes_limit, key_func=user_or_address, methods=["POST"])
 @fresh_signin_required
 def resend() -> Response:
-    if not ResendCodeForm().validate():
-        return redirect(url_for("phone.verify_page"), 303)
     try:
         delivery = call_with_token(service().send_phone_code)
     except PortalError as error:

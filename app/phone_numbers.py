@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
-from phonenumbers import geocoder
+
+from .country_names import COUNTRY_NAMES
 
 
 class PhoneNumberError(ValueError):
@@ -16,11 +17,9 @@ class PhoneNumberError(ValueError):
 def country_choices() -> list[tuple[str, str]]:
     """(region code, "Country name (+code)") for every region phonenumbers knows, by name."""
     choices = []
-    for region in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else ""
+    for region, name in COUNTRY_NAMES.items():
         code = phonenumbers.country_code_for_region(region)
-        if name and code:
+        if code:
             choices.append((region, f"{name} (+{code})"))
     return sorted(choices, key=lambda choice: choice[1])
 

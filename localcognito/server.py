@@ -15,7 +15,13 @@ from .seed import normalize_seed
 from .state import StandIn
 
 
-class QuietHandler(WSGIRequestHandler):
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 keep-alive, as Cognito's endpoints speak: clients reuse their connections."""
+
+    protocol_version = "HTTP/1.1"
+
+
+class QuietHandler(KeepAliveHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 
@@ -93,7 +99,7 @@ class LocalCognito:
             self.port,
             app=None,
             threaded=True,  # type: ignore[arg-type]
-            request_handler=None if self.log_requests else QuietHandler,
+            request_handler=KeepAliveHandler if self.log_requests else QuietHandler,
         )
         self.port = server.server_port
         self.url = f"http://{self.host}:{self.port}"

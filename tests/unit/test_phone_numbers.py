@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.phone_numbers import PhoneNumberError, country_choices, mask, normalise
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -54,3 +58,12 @@ def test_country_choices_name_every_region_with_its_calling_code() -> None:
     assert choices["US"] == "United States (+1)"
     assert choices["GB"] == "United Kingdom (+44)"
     assert len(choices) > 200
+
+
+def test_the_shipped_country_names_match_phonenumbers() -> None:
+    """app/country_names.py spares every worker the geocoder import; it must not go stale."""
+    from scripts.country_names import render
+
+    assert (ROOT / "app" / "country_names.py").read_text() == render(), (
+        "run: uv run python scripts/country_names.py"
+    )
