@@ -69,9 +69,7 @@ def test_not_authorized_ends_the_session_and_leads_back_to_sign_in(
     expect(page.get_by_role("alert")).to_contain_text(lookup("NotAuthorizedException").message)
     screenshot(page, "catalog-NotAuthorizedException")
     fresh_stack.clear_faults()
-    signed_out = page.context.request.get(
-        f"{fresh_stack.portal.url}/settings/mfa", max_redirects=0
-    )
+    signed_out = page.context.request.get(f"{fresh_stack.portal.url}/settings/mfa", max_redirects=0)
     assert signed_out.status == 303
     assert signed_out.headers["location"].startswith("/login")
     # Signing in again goes through the hosted UI (its own session may skip the password).
