@@ -44,12 +44,8 @@ def settings_page() -> str | tuple[str, int]:
             raise
         return render_template("mfa/settings.html", status=None, error=notice(error)), 503
     _remember(status)
-    form = SmsMfaForm(enable="off" if status.sms_mfa_enabled else "on")
     return render_template(
-        "mfa/settings.html",
-        status=status,
-        form=form,
-        masked_phone=mask(status.phone_number),
+        "mfa/settings.html", status=status, masked_phone=mask(status.phone_number)
     )
 
 
@@ -69,9 +65,7 @@ def change() -> Response | str:
         flash(notice(PortalError("InvalidParameterException", variant="enable_sms_mfa")), "warning")
         return redirect(url_for("mfa.settings_page"), 303)
     if not form.wants_on and form.confirmed.data != "yes":
-        return render_template(
-            "mfa/confirm_off.html", form=SmsMfaForm(enable="off", confirmed="yes")
-        )
+        return render_template("mfa/confirm_off.html")
     event = "sms_mfa_on" if form.wants_on else "sms_mfa_off"
     try:
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)

@@ -46,6 +46,7 @@ def normalise(text: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def mask(number: str | None) -> str:
     """``+12025550100`` -> ``+1 ••• ••• 0100``: enough to recognise, not enough to misuse."""
     if not number:
