@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,8 @@ import requests
 
 from localcognito.server import LocalCognito
 from tests.support.http import csrf_token, get, post, sign_in
-from tests.support.servers import free_port, portal_env, seed_for
+from tests.support.redis_server import RedisServer
+from tests.support.servers import PortalServer, free_port, portal_env, seed_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -55,43 +55,11 @@ TARGETS = {
 
 
 @dataclass
-class Gunicorn:
-    """The portal or the baseline under gunicorn.conf.py, in a subprocess."""
+class Gunicorn(PortalServer):
+    """The portal or the baseline under gunicorn.conf.py, with its processes' CPU and memory."""
 
-    name: str
-    app: str
-    env: dict[str, str]
-    port: int
-    log_path: Path
-    process: subprocess.Popen[bytes] | None = None
-    startup_s: float = 0.0
+    name: str = "portal"
     workers_seen: set[int] = field(default_factory=set)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 120.0) -> Gunicorn:
-        log = self.log_path.open("ab")
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    self.startup_s = time.perf_counter() - started
-                    return self
-            except requests.RequestException:
-                time.sleep(0.02)
-        raise RuntimeError(f"{self.name} did not start: {self.log_path.read_text()[-2000:]}")
 
     def processes(self) -> list[psutil.Process]:
         assert self.process is not None
@@ -115,56 +83,6 @@ class Gunicorn:
             "worker_rss_mib": [round(w, 1) for w in workers],
             "worker_rss_mean_mib": round(sum(workers) / max(1, len(workers)), 1),
         }
-
-    def stop(self) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        for _ in range(200):
-            try:
-                client.ping()
-                return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 # --- the people ------------------------------------------------------------------------
@@ -364,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     store = args.store
     if store == "auto":
         store = "redis" if shutil.which("redis-server") else "disk"
-    redis_server = PrivateRedis() if store == "redis" else None
+    redis_server = RedisServer(free_port(), own=True).start() if store == "redis" else None
     portal_port, baseline_port = free_port(), free_port()
     usernames = [u["username"] for u in bench_users(args.users)]
     seed = seed_for(f"http://127.0.0.1:{portal_port}")
@@ -379,15 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     }
     portal_settings = portal_env(cognito, portal_port, tmp, **common)
     if redis_server:
-        portal_settings["REDIS_URL"] = redis_server.url
+        portal_settings["REDIS_URL"] = redis_server.url()
     baseline_settings = portal_env(cognito, baseline_port, tmp, **common)
-    portal = Gunicorn("portal", "app:create_app()", portal_settings, portal_port, tmp / "p.log")
+    portal = Gunicorn(portal_settings, portal_port, tmp / "p.log")
     baseline = Gunicorn(
-        "baseline",
-        "bench.baseline_app:create_app()",
         baseline_settings,
         baseline_port,
         tmp / "b.log",
+        app="bench.baseline_app:create_app()",
+        name="baseline",
     )
     results: dict[str, Any] = {"machine": machine(), "settings": vars(args) | {"store": store}}
     results["settings"]["out"] = str(args.out)

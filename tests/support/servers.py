@@ -9,9 +9,9 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import requests
 
@@ -39,17 +39,19 @@ class PortalServer:
     env: dict[str, str]
     port: int
     log_path: Path
+    app: str = "app:create_app()"
     process: subprocess.Popen[bytes] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    startup_s: float = 0.0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> PortalServer:
+    def start(self, timeout: float = 30.0) -> Self:
         log = self.log_path.open("ab")
+        started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -61,9 +63,10 @@ class PortalServer:
                 raise RuntimeError(f"gunicorn exited: {self.log_path.read_text()[-2000:]}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    self.startup_s = time.perf_counter() - started
                     return self
             except requests.RequestException:
-                time.sleep(0.1)
+                time.sleep(0.02)
         raise RuntimeError(f"gunicorn did not start: {self.log_path.read_text()[-2000:]}")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 40.0) -> int | None:
