@@ -232,9 +232,17 @@ def fresh_signin_required(view: Callable[P, R]) -> Callable[P, R | Response]:
             },
             "info",
         )
-        return redirect(url_for("auth.login", reauth="1", next=request.path), 303)
+        return redirect(url_for("auth.login", reauth="1", next=_page_to_return_to()), 303)
 
     return guarded
+
+
+def _page_to_return_to() -> str:
+    """The page to come back to after re-authenticating: this path if it can be shown (GET),
+    else the settings page (e.g. for ``/settings/phone/resend``, which only accepts POST)."""
+    if current_app.url_map.bind("").test(request.path, method="GET"):
+        return request.path
+    return url_for("mfa.settings_page")
 
 
 # --- routes ------------------------------------------------------------------------------
@@ -329,9 +337,7 @@ def action_link(action: str) -> dict[str, str] | None:
             {"client_id": s.client_id, "response_type": "code", "redirect_uri": s.callback_url}
         )
         return {"label": "Reset your password", "href": f"{s.hosted_ui_url}/forgotPassword?{query}"}
-    phone_actions = (NextAction.ADD_PHONE, NextAction.VERIFY_PHONE, NextAction.REQUEST_NEW_CODE)
-    phone_step = action in phone_actions
-    if phone_step and "phone.edit" in current_app.view_functions:
+    if action in (NextAction.ADD_PHONE, NextAction.VERIFY_PHONE, NextAction.REQUEST_NEW_CODE):
         return {"label": "Set up your phone number", "href": url_for("phone.edit")}
     if action == NextAction.CONTACT_SUPPORT and s.support_contact:
         return {"label": "Contact support", "href": s.support_contact}

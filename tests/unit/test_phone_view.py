@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botocore.stub import Stubber
 from flask.testing import FlaskClient
 
 from app.errors import lookup
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response
+from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
 from tests.unit.botocore_model import model_error_codes
 
 NEW_NUMBER = {
@@ -152,3 +153,26 @@ def test_a_malformed_code_is_refused_without_calling_cognito(
         "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
     )
     assert "6 digits" in signed_in.get("/settings/phone/verify").text
+
+
+@pytest.mark.parametrize(
+    ("path", "back_to"),
+    [
+        ("/settings/phone", "/settings/phone"),
+        ("/settings/phone/verify", "/settings/phone/verify"),
+        ("/settings/phone/resend", "/settings/mfa"),
+    ],
+)
+def test_a_stale_sign_in_comes_back_to_a_page_that_exists(
+    client: FlaskClient, cognito_calls: list[str], path: str, back_to: str
+) -> None:
+    sign_in(client, auth_age=3600)
+    page_with_a_token = client.get("/no-such-page").text
+    response = client.post(
+        path, data={"csrf_token": csrf_token(page_with_a_token), "code": "123456"}
+    )
+    assert response.status_code == 303
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["reauth"] == ["1"]
+    assert query["next"] == [back_to]
+    assert cognito_calls == []
