@@ -176,3 +176,29 @@ def test_a_stale_sign_in_comes_back_to_a_page_that_exists(
     assert query["reauth"] == ["1"]
     assert query["next"] == [back_to]
     assert cognito_calls == []
+
+
+def test_changing_the_number_with_sms_mfa_on_says_where_codes_will_go(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    stubber.add_response(
+        "get_user", get_user_response(legacy_sms=True), {"AccessToken": ACCESS_TOKEN}
+    )
+    page = " ".join(html.unescape(signed_in.get("/settings/phone").text).split())
+    assert "SMS MFA is on." in page
+    assert "your sign-in codes go to it, even before it is verified" in page
+
+
+def test_sms_mfa_on_with_an_unverified_number_is_never_shown_as_simply_protected(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    stubber.add_response(
+        "get_user",
+        get_user_response(legacy_sms=True, verified=False),
+        {"AccessToken": ACCESS_TOKEN},
+    )
+    page = html.unescape(signed_in.get("/settings/mfa").text)
+    assert "SMS MFA: On" in page
+    assert 'data-testid="unverified-warning"' in page
+    assert "Your phone number isn't verified." in page
+    assert "Verify this number" in page
