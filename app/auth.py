@@ -186,6 +186,18 @@ def call_with_token(fn: Callable[..., R], *args: Any) -> R:
         raise
 
 
+def change_failed(error: PortalError, event: str, back_to: str) -> Response:
+    """Audit a failed change, then show the catalog's message on ``back_to`` (POST-redirect-GET).
+
+    Errors that end the session are raised again for the app's handler, which signs out.
+    """
+    audit(event, "failed", error_code=error.code, cognito_request_id=error.request_id)
+    if error.entry.ends_session:
+        raise error
+    flash(notice(error), error.entry.severity.value)
+    return redirect(url_for(back_to), 303)
+
+
 def _sign_in_redirect(message: dict[str, str] | None = None) -> Response:
     target = request.full_path.rstrip("?") if request.method == "GET" else request.path
     if message:
@@ -377,16 +389,7 @@ def logout_everywhere() -> Response:
     try:
         call_with_token(service().global_sign_out)
     except PortalError as error:
-        audit(
-            "sign_out_everywhere",
-            "failed",
-            error_code=error.code,
-            cognito_request_id=error.request_id,
-        )
-        if error.entry.ends_session:
-            raise
-        flash(notice(error), error.entry.severity.value)
-        return redirect(url_for("mfa.settings_page"), 303)
+        return change_failed(error, "sign_out_everywhere", "mfa.settings_page")
     audit("sign_out_everywhere", "ok")
     end_session()
     return redirect(hosted_ui_logout_url(), 303)

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from .auth import (
     call_with_token,
+    change_failed,
     fresh_signin_required,
     login_required,
     notice,
@@ -70,11 +71,7 @@ def change() -> Response | str:
     try:
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)
     except PortalError as error:
-        audit(event, "failed", error_code=error.code, cognito_request_id=error.request_id)
-        if error.entry.ends_session:
-            raise
-        flash(notice(error), error.entry.severity.value)
-        return redirect(url_for("mfa.settings_page"), 303)
+        return change_failed(error, event, "mfa.settings_page")
     audit(event, "ok", cognito_request_id=request_id)
     if form.wants_on:
         text = (

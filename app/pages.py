@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import redis
 from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
@@ -13,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from .auth import end_session, notice, signed_in_user
 from .errors import PortalError
+from .security import limiter
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
@@ -53,6 +55,15 @@ def _store_unavailable() -> tuple[str, int]:
     )
 
 
+def _retry_when() -> str:
+    """When the limit that was hit lets the person in again, in words."""
+    limit = limiter.current_limit
+    if limit is None:
+        return "in a few minutes"
+    minutes = max(1, round((limit.reset_at - time.time()) / 60))
+    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(PortalError)
     def portal_error(error: PortalError) -> Response | tuple[str, int]:
@@ -76,7 +87,7 @@ def register_error_pages(app: Flask) -> None:
             429,
             "Too many attempts",
             f"You've made too many requests ({error.description}). Nothing was changed. "
-            "Please wait a few minutes, then try again.",
+            f"Please try again {_retry_when()}.",
         )
 
     @app.errorhandler(404)

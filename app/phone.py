@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .auth import call_with_token, fresh_signin_required, login_required, notice, service, settings
+from .auth import (
+    call_with_token,
+    change_failed,
+    fresh_signin_required,
+    login_required,
+    notice,
+    service,
+    settings,
+)
 from .errors import PortalError
 from .forms import PhoneNumberForm, VerifyCodeForm
 from .observability import audit
@@ -21,14 +29,6 @@ def _codes_limit() -> str:
 
 def _changes_limit() -> str:
     return settings().rate_limit_changes
-
-
-def _failed(error: PortalError, event: str, endpoint: str) -> Response:
-    audit(event, "failed", error_code=error.code, cognito_request_id=error.request_id)
-    if error.entry.ends_session:
-        raise error
-    flash(notice(error), error.entry.severity.value)
-    return redirect(url_for(endpoint), 303)
 
 
 def _status_or_error_page() -> object:
@@ -64,7 +64,7 @@ def update() -> Response | tuple[str, int]:
     try:
         call_with_token(service().update_phone_number, form.e164)
     except PortalError as error:
-        return _failed(error, "phone_number_change", "phone.edit")
+        return change_failed(error, "phone_number_change", "phone.edit")
     audit("phone_number_change", "ok", phone=mask(form.e164))
     flash(
         {
@@ -106,7 +106,7 @@ def verify() -> Response:
     try:
         request_id = call_with_token(service().verify_phone, (form.code.data or "").strip())
     except PortalError as error:
-        return _failed(error, "phone_number_verify", "phone.verify_page")
+        return change_failed(error, "phone_number_verify", "phone.verify_page")
     audit("phone_number_verify", "ok", cognito_request_id=request_id)
     flash(
         {"text": "Your phone number is verified. You can now turn on SMS MFA.", "action": "none"},
@@ -123,7 +123,7 @@ def resend() -> Response:
     try:
         delivery = call_with_token(service().send_phone_code)
     except PortalError as error:
-        return _failed(error, "phone_code_send", "phone.verify_page")
+        return change_failed(error, "phone_code_send", "phone.verify_page")
     audit("phone_code_send", "ok")
     where = f" to {delivery.destination}" if delivery and delivery.destination else ""
     flash(
