@@ -32,7 +32,7 @@ from .cognito import CognitoService
 from .config import OAUTH_SCOPES, REQUIRED_SCOPE, Settings
 from .errors import NextAction, PortalError, lookup
 from .observability import audit
-from .security import limiter, regenerate_session_id, safe_next
+from .security import limiter, regenerate_session_id, safe_next, user_or_address
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -81,6 +81,16 @@ def init_auth(app: Flask, portal_settings: Settings) -> None:
 
 def _signin_limit() -> str:
     return settings().rate_limit_signin
+
+
+#: Per-user budgets, each shared by every route that spends it: changes (SMS MFA on or off,
+#: code checks) and texts sent (a new number, a new code), which cost money.
+limit_changes = limiter.shared_limit(
+    lambda: settings().rate_limit_changes, "changes", key_func=user_or_address, methods=["POST"]
+)
+limit_texts = limiter.shared_limit(
+    lambda: settings().rate_limit_codes, "texts", key_func=user_or_address, methods=["POST"]
+)
 
 
 # --- the session -------------------------------------------------------------------------

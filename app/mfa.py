@@ -9,23 +9,18 @@ from .auth import (
     call_with_token,
     change_failed,
     fresh_signin_required,
+    limit_changes,
     login_required,
     notice,
     service,
-    settings,
 )
 from .cognito import MfaStatus
 from .errors import PortalError
 from .forms import SmsMfaForm
 from .observability import audit
 from .phone_numbers import mask
-from .security import limiter, user_or_address
 
 bp = Blueprint("mfa", __name__)
-
-
-def _change_limit() -> str:
-    return settings().rate_limit_changes
 
 
 def _remember(status: MfaStatus) -> None:
@@ -52,7 +47,7 @@ def settings_page() -> str | tuple[str, int]:
 
 @bp.post("/settings/mfa")
 @login_required
-@limiter.limit(_change_limit, key_func=user_or_address, methods=["POST"])
+@limit_changes
 @fresh_signin_required
 def change() -> Response | str:
     form = SmsMfaForm()

@@ -9,6 +9,8 @@ from .auth import (
     call_with_token,
     change_failed,
     fresh_signin_required,
+    limit_changes,
+    limit_texts,
     login_required,
     notice,
     service,
@@ -18,17 +20,8 @@ from .errors import PortalError
 from .forms import PhoneNumberForm, VerifyCodeForm
 from .observability import audit
 from .phone_numbers import mask
-from .security import limiter, user_or_address
 
 bp = Blueprint("phone", __name__)
-
-
-def _codes_limit() -> str:
-    return settings().rate_limit_codes
-
-
-def _changes_limit() -> str:
-    return settings().rate_limit_changes
 
 
 def _status_or_error_page() -> object:
@@ -54,7 +47,7 @@ def edit() -> str | tuple[str, int]:
 
 @bp.post("/settings/phone")
 @login_required
-@limiter.limit(_codes_limit, key_func=user_or_address, methods=["POST"])
+@limit_texts
 @fresh_signin_required
 def update() -> Response | tuple[str, int]:
     form = PhoneNumberForm(default_region=settings().phone_default_region)
@@ -95,7 +88,7 @@ def verify_page() -> Response | str | tuple[str, int]:
 
 @bp.post("/settings/phone/verify")
 @login_required
-@limiter.limit(_changes_limit, key_func=user_or_address, methods=["POST"])
+@limit_changes
 @fresh_signin_required
 def verify() -> Response:
     form = VerifyCodeForm()
@@ -117,7 +110,7 @@ def verify() -> Response:
 
 @bp.post("/settings/phone/resend")
 @login_required
-@limiter.limit(_codes_limit, key_func=user_or_address, methods=["POST"])
+@limit_texts
 @fresh_signin_required
 def resend() -> Response:
     try:

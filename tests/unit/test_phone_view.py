@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botocore.stub import Stubber
 from flask.testing import FlaskClient
 
+from app import create_app
+from app.config import load_settings
 from app.errors import lookup
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
+from tests.support.unit import (
+    ACCESS_TOKEN,
+    csrf_token,
+    get_user_response,
+    portal_env,
+    sign_in,
+)
 from tests.unit.botocore_model import model_error_codes
 
 NEW_NUMBER = {
@@ -202,3 +211,21 @@ def test_sms_mfa_on_with_an_unverified_number_is_never_shown_as_simply_protected
     assert 'data-testid="unverified-warning"' in page
     assert "Your phone number isn't verified." in page
     assert "Verify this number" in page
+
+
+def test_texts_sent_share_one_budget_across_new_numbers_and_new_codes(tmp_path: Path) -> None:
+    """Each text costs money: a new number and "send a new code" draw on the same limit."""
+    app = create_app(load_settings(portal_env(tmp_path, RATE_LIMIT_CODES="2 per 10 minutes")))
+    client = app.test_client()
+    sign_in(client)
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", get_user_response(verified=False))
+        token = csrf_token(client.get("/settings/phone").text)
+        stubber.add_response("update_user_attributes", {})
+        number = {"csrf_token": token, "country": "US", "phone_number": "2025550143"}
+        assert client.post("/settings/phone", data=number).status_code == 303
+        stubber.add_response("get_user_attribute_verification_code", {})
+        assert client.post("/settings/phone/resend", data={"csrf_token": token}).status_code == 303
+        assert client.post("/settings/phone/resend", data={"csrf_token": token}).status_code == 429
+        assert client.post("/settings/phone", data=number).status_code == 429
+        stubber.assert_no_pending_responses()
