@@ -152,3 +152,21 @@ def test_an_unknown_code_gets_the_generic_message(signed_in: FlaskClient, stubbe
     response = signed_in.get("/settings/mfa")
     assert response.status_code == 503
     assert CATALOG["portal:unknown"].message in readable(response.text)
+
+
+def test_a_message_is_said_once_when_the_change_and_the_page_fail_alike(
+    app: Flask, signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    token = csrf_token(show_settings(signed_in, stubber))
+    stubber.deactivate()
+
+    def unreachable(**_kwargs: Any) -> None:
+        raise TRANSPORT["transport:connection"]()
+
+    app.extensions["mfa_portal.cognito"].client.meta.events.register(
+        "before-send.cognito-idp.*", unreachable
+    )
+    response = signed_in.post("/settings/mfa", data={"csrf_token": token, "enable": "on"})
+    page = signed_in.get(response.headers["Location"])
+    assert page.status_code == 503
+    assert readable(page.text).count(CATALOG["transport:connection"].message) == 1
