@@ -28,7 +28,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from .cognito import CognitoService
+from .cognito import CognitoService, MfaStatus
 from .config import OAUTH_SCOPES, REQUIRED_SCOPE, Settings
 from .errors import NextAction, PortalError, lookup
 from .observability import audit
@@ -194,6 +194,17 @@ def call_with_token(fn: Callable[..., R], *args: Any) -> R:
         ):
             return fn(access_token(), *args)
         raise
+
+
+def status_or_error() -> MfaStatus | PortalError:
+    """The person's MFA status, or the failure to show in its place (unless it ends the session,
+    which is raised for the app's handler)."""
+    try:
+        return call_with_token(service().get_mfa_status)
+    except PortalError as error:
+        if error.entry.ends_session:
+            raise
+        return error
 
 
 def change_failed(error: PortalError, event: str, back_to: str) -> Response:

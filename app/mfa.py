@@ -13,6 +13,7 @@ from .auth import (
     login_required,
     notice,
     service,
+    status_or_error,
 )
 from .cognito import MfaStatus
 from .errors import PortalError
@@ -33,12 +34,9 @@ def _remember(status: MfaStatus) -> None:
 @bp.get("/settings/mfa")
 @login_required
 def settings_page() -> str | tuple[str, int]:
-    try:
-        status = call_with_token(service().get_mfa_status)
-    except PortalError as error:
-        if error.entry.ends_session:
-            raise
-        return render_template("mfa/settings.html", status=None, error=notice(error)), 503
+    status = status_or_error()
+    if isinstance(status, PortalError):
+        return render_template("mfa/settings.html", status=None, error=notice(status)), 503
     _remember(status)
     return render_template(
         "mfa/settings.html", status=status, masked_phone=mask(status.phone_number)

@@ -15,6 +15,7 @@ from .auth import (
     notice,
     service,
     settings,
+    status_or_error,
 )
 from .errors import PortalError
 from .forms import PhoneNumberForm, VerifyCodeForm
@@ -24,19 +25,10 @@ from .phone_numbers import mask
 bp = Blueprint("phone", __name__)
 
 
-def _status_or_error_page() -> object:
-    try:
-        return call_with_token(service().get_mfa_status)
-    except PortalError as error:
-        if error.entry.ends_session:
-            raise
-        return error
-
-
 @bp.get("/settings/phone")
 @login_required
 def edit() -> str | tuple[str, int]:
-    status = _status_or_error_page()
+    status = status_or_error()
     if isinstance(status, PortalError):
         return render_template("phone/edit.html", status=None, form=None, error=notice(status)), 503
     form = PhoneNumberForm(default_region=settings().phone_default_region)
@@ -73,7 +65,7 @@ def update() -> Response | tuple[str, int]:
 @bp.get("/settings/phone/verify")
 @login_required
 def verify_page() -> Response | str | tuple[str, int]:
-    status = _status_or_error_page()
+    status = status_or_error()
     if isinstance(status, PortalError):
         return render_template("phone/verify.html", status=None, error=notice(status)), 503
     if not status.phone_number:
