@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUser, UserStatus
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import ServiceException, _RESTError
@@ -265,13 +265,19 @@ def _check_secret_hash(client: Any, username: str, secret_hash: str | None) -> N
         )
 
 
-def initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+def _sign_in_client(state: StandIn, params: dict[str, Any]) -> CognitoIdpUserPoolClient:
+    """The app client named by ``ClientId``, as Cognito's sign-in operations look it up."""
     client = state.client(params.get("ClientId"))
     if client is None:
         raise CognitoError(
             "ResourceNotFoundException",
             f"User pool client {params.get('ClientId')} does not exist.",
         )
+    return client
+
+
+def initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    client = _sign_in_client(state, params)
     auth_parameters = params.get("AuthParameters") or {}
     if params.get("AuthFlow") != "USER_PASSWORD_AUTH":
         return state.backend.initiate_auth(client.id, params.get("AuthFlow", ""), auth_parameters)
@@ -314,12 +320,7 @@ def start_sms_challenge(state: StandIn, user: CognitoIdpUser, client_id: str) ->
 
 
 def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    client = state.client(params.get("ClientId"))
-    if client is None:
-        raise CognitoError(
-            "ResourceNotFoundException",
-            f"User pool client {params.get('ClientId')} does not exist.",
-        )
+    client = _sign_in_client(state, params)
     responses = params.get("ChallengeResponses") or {}
     if params.get("ChallengeName") != "SMS_MFA":
         return state.backend.respond_to_auth_challenge(
