@@ -57,7 +57,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.context_processor
     def layout_context() -> dict[str, object]:
         return {
-            # Never bound to the request: error pages (a 413 among them) must not read the body.
             "current_user": lambda: session.get("user"),
             "action_link": auth.action_link,
         }
