@@ -1,6 +1,11 @@
 """gunicorn settings for an I/O-bound portal: threaded workers that mostly wait on Cognito.
 
-Every value can be overridden from the environment:
+``mfa-portal serve`` (the Procfile's command) runs gunicorn with this file, which the wheel
+carries inside the ``app`` package, so an installed portal started from any directory gets it.
+The portal's own settings are read and validated here once (``app.config.load_settings``): a
+missing or malformed variable stops start-up with one line naming it, before any worker starts.
+
+Process settings, each overridable from the environment:
 
 ``PORT`` / ``HOST``             where to listen (default 0.0.0.0:8000)
 ``WEB_CONCURRENCY``             worker processes (default: the CPUs this process may use, >= 2)
@@ -10,22 +15,32 @@ Every value can be overridden from the environment:
 ``GUNICORN_MAX_REQUESTS``       recycle a worker after this many requests (0: never)
 ``GUNICORN_CONTROL_SOCKET``     enable gunicorn's control socket at this path (default: off)
 
+Proxies: gunicorn itself never believes ``X-Forwarded-*`` (``forwarded_allow_ips`` is empty), so a
+client on the same host can't claim https; the app trusts exactly ``TRUSTED_PROXIES`` hops of them
+(Werkzeug's ``ProxyFix``).
+
 Logging: the portal writes one JSON line per request itself (``mfa_portal.request``: request id,
-method, path, status, duration), so that line *is* the access log and gunicorn's own access log
-stays off (it would only duplicate it). gunicorn's error log (start-up, worker boots and exits,
+client address, method, path, redacted query, status, duration), so that line *is* the access log;
+gunicorn's own access logger is silenced. gunicorn's error log (start-up, worker boots and exits,
 signals, unhandled errors) goes through ``logconfig_dict`` to the same ``JsonFormatter`` on
 stderr, so every line of the process's output is one JSON object.
 """
 
 import os
 
+from app.config import ConfigError, load_settings
+from app.serving import drop_server_header
+
+try:
+    _settings = load_settings()
+except ConfigError as error:
+    raise SystemExit(f"mfa-portal: {error}") from None
+
 # Cognito's worst case for one request: a token refresh plus a call that is retried after it,
 # each attempt bounded by connect + read timeouts, plus botocore's backoff between attempts.
-_connect = float(os.environ.get("COGNITO_CONNECT_TIMEOUT") or 2.0)
-_read = float(os.environ.get("COGNITO_READ_TIMEOUT") or 5.0)
-_attempts = int(os.environ.get("COGNITO_MAX_ATTEMPTS") or 3)
-_per_call = _attempts * (_connect + _read) + 2.0 * (_attempts - 1)
-WORST_REQUEST_SECONDS = 2 * _per_call + (_connect + _read)
+_attempt = _settings.cognito_connect_timeout + _settings.cognito_read_timeout
+_per_call = _settings.cognito_max_attempts * _attempt + 2.0 * (_settings.cognito_max_attempts - 1)
+WORST_REQUEST_SECONDS = 2 * _per_call + _attempt
 
 
 def _cpus() -> int:
@@ -56,13 +71,18 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+
+drop_server_header()
+
 accesslog = None
 errorlog = "-"
-loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
+loglevel = _settings.log_level.lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "root": {"level": loglevel.upper(), "handlers": ["console"]},
+    "root": {"level": _settings.log_level, "handlers": ["console"]},
     "formatters": {"json": {"()": "app.observability.JsonFormatter"}},
     "handlers": {
         "console": {
@@ -72,7 +92,12 @@ logconfig_dict = {
         }
     },
     "loggers": {
-        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False},
-        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {
+            "handlers": ["console"],
+            "level": _settings.log_level,
+            "propagate": False,
+        },
+        # The app's request line is the access log: gunicorn's would repeat it, query unredacted.
+        "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }

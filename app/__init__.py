@@ -11,10 +11,25 @@ from . import auth, health, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
 from .observability import configure_logging, init_request_logging
-from .security import init_headers, init_proxy, init_rate_limits, init_sessions, redis_client
+from .security import (
+    init_headers,
+    init_origin_check,
+    init_proxy,
+    init_rate_limits,
+    init_sessions,
+    redis_client,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
+
+
+def resource_path(name: str) -> Path:
+    """Where ``templates``, ``static`` or ``gunicorn.conf.py`` is: inside the package once
+    installed from a wheel (which carries them there), beside it in the source tree."""
+    packaged = PACKAGE_DIR / name
+    return packaged if packaged.exists() else PACKAGE_DIR.parent / name
+
 
 #: The most a form post may carry; anything larger is refused with a 413 page.
 MAX_BODY_BYTES = 16 * 1024
@@ -26,14 +41,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings.log_level)
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resource_path("templates")),
+        static_folder=str(resource_path("static")),
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
-        WTF_CSRF_SSL_STRICT=True,
+        # The origin check is ``security.init_origin_check``: one that browsers satisfy.
+        WTF_CSRF_SSL_STRICT=False,
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
     store = redis_client(settings)
@@ -46,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_sessions(app, settings, store)
     init_rate_limits(app, settings)
     init_headers(app, settings)
+    init_origin_check(app, settings)
     csrf.init_app(app)
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)

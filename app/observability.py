@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote_plus
 
 from flask import Flask, Response, g, has_request_context, request, session
 
@@ -38,6 +39,11 @@ def redact(value: Any) -> Any:
         value = _QUERY_SECRET.sub(r"\1[redacted]", value)
         return _PHONE.sub(_mask_phone, _JWT.sub("[token]", value))
     return value
+
+
+def redact_query(query: str) -> str:
+    """A URL's query (without its ``?``) with codes, tokens, secrets and phone numbers hidden."""
+    return redact(f"?{unquote_plus(query)}")[1:] if query else ""
 
 
 class JsonFormatter(logging.Formatter):
@@ -108,8 +114,10 @@ def init_request_logging(app: Flask) -> None:
             "request",
             extra={
                 "event": "request",
+                "client": request.remote_addr,
                 "method": request.method,
                 "path": request.path,
+                "query": redact_query(request.query_string.decode("latin-1")) or None,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)
                 if started

@@ -6,7 +6,7 @@ import logging
 import time
 
 import redis
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -74,6 +74,10 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
+        log.warning(
+            "form refused",
+            extra={"event": "csrf_refused", "reason": error.description, "path": request.path},
+        )
         return _error_page(
             400,
             "This form has expired",

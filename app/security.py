@@ -13,6 +13,7 @@ from flask.sessions import SessionMixin
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_session import Session
+from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Settings
@@ -159,7 +160,9 @@ def init_headers(app: Flask, settings: Settings) -> None:
         headers["Content-Security-Policy"] = csp
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
+        # Same-origin requests keep their Referer (an https POST needs an origin to check); no
+        # other site ever sees a URL of the portal, not even the callback's code.
+        headers["Referrer-Policy"] = "same-origin"
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
         headers["Cross-Origin-Resource-Policy"] = "same-origin"
         headers["Permissions-Policy"] = PERMISSIONS_POLICY
@@ -170,6 +173,56 @@ def init_headers(app: Flask, settings: Settings) -> None:
         else:
             headers["Cache-Control"] = "no-store"
         return response
+
+
+#: Methods that change something: each needs the CSRF token and a request from the portal's origin.
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: ``Sec-Fetch-Site`` values a form of the portal itself can send (``none``: the person's own
+#: navigation, such as a bookmark; no other site can cause it).
+OWN_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+def init_origin_check(app: Flask, settings: Settings) -> None:
+    """Refuse a state-changing request that a browser says came from another site.
+
+    Runs before Flask-WTF's token check, which still applies to every POST. Browsers satisfy it
+    over http and https alike: modern ones send ``Sec-Fetch-Site`` and ``Origin`` on every POST;
+    for a client that sends neither, an https request needs a same-origin ``Referer`` (which
+    ``Referrer-Policy: same-origin`` keeps), as Flask-WTF's strict mode did.
+    """
+    portal_origin = origin_of(settings.public_base_url)
+
+    @app.before_request
+    def check_same_origin() -> None:
+        if request.method not in UNSAFE_METHODS:
+            return
+        reason = cross_origin_reason(portal_origin)
+        if reason:
+            raise CSRFError(reason)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def cross_origin_reason(portal_origin: str) -> str | None:
+    """Why this request is not from the portal's own pages, or None when it is."""
+    own = {portal_origin, f"{request.scheme}://{request.host}".lower()}
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return None if fetch_site in OWN_FETCH_SITES else f"Sec-Fetch-Site is {fetch_site!r}"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return None if origin.lower() in own else f"Origin {origin!r} is not the portal's"
+    if not request.is_secure:
+        return None
+    referrer = request.headers.get("Referer")
+    if not referrer:
+        return "no Origin, Sec-Fetch-Site or Referer on an https request"
+    if origin_of(referrer) not in own:
+        return "the Referer is another site"
+    return None
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 from .seed import DEFAULT_SEED, with_portals
 from .server import LocalCognito
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -32,32 +31,43 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: floa
     raise SystemExit(f"the portal did not answer at {url} within {timeout:.0f}s")
 
 
+def port_taken(host: str, port: int) -> bool:
+    """True when something already listens there (the demo would otherwise report it as ours)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def run_demo(host: str, port: int, cognito_port: int) -> int:
+    for name, number in (("--port", port), ("--cognito-port", cognito_port)):
+        if port_taken(host, number):
+            print(
+                f"mfa-portal demo: port {number} on {host} is already in use; stop what runs "
+                f"there or choose another with {name}",
+                file=sys.stderr,
+            )
+            return 2
+    # SIGTERM stops everything the demo started, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     base_url = f"http://{host}:{port}"
+    work_dir = tempfile.mkdtemp(prefix="mfa-portal-demo-")
     stand_in = LocalCognito(
         with_portals(DEFAULT_SEED, base_url), host=host, port=cognito_port
     ).start()
-    env = {
-        **os.environ,
-        **stand_in.portal_env(base_url),
-        "SECRET_KEY": secrets.token_hex(32),
-        "SESSION_DIR": tempfile.mkdtemp(prefix="mfa-portal-demo-sessions-"),
-        "PORT": str(port),
-        "HOST": host,
-    }
-    portal = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    portal: subprocess.Popen[bytes] | None = None
     try:
+        env = {
+            **os.environ,
+            **stand_in.portal_env(base_url),
+            "SECRET_KEY": secrets.token_hex(32),
+            "SESSION_DIR": os.path.join(work_dir, "sessions"),
+            "PORT": str(port),
+            "HOST": host,
+        }
+        portal = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=work_dir, env=env)
         wait_until_healthy(base_url, portal)
         users = ", ".join(f"{u['username']} / {u['password']}" for u in DEFAULT_SEED["users"])
         print(
@@ -70,7 +80,13 @@ def run_demo(host: str, port: int, cognito_port: int) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        if portal.poll() is None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if portal is not None and portal.poll() is None:
             portal.send_signal(signal.SIGTERM)
-            portal.wait(timeout=35)
+            try:
+                portal.wait(timeout=35)
+            except subprocess.TimeoutExpired:
+                portal.kill()
+                portal.wait()
         stand_in.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)

@@ -73,8 +73,11 @@ class LocalCognito:
         port: int = 0,
         *,
         log_requests: bool = False,
+        tls: tuple[str, str] | None = None,
     ) -> None:
+        """``tls``: a (certificate, key) pair of PEM files to serve https instead of http."""
         self.log_requests = log_requests
+        self.tls = tls
         self.seed = normalize_seed(seed)
         self.host = host
         self.port = port
@@ -100,9 +103,10 @@ class LocalCognito:
             app=None,
             threaded=True,  # type: ignore[arg-type]
             request_handler=KeepAliveHandler if self.log_requests else QuietHandler,
+            ssl_context=self.tls,
         )
         self.port = server.server_port
-        self.url = f"http://{self.host}:{self.port}"
+        self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         self.issuer = f"{self.url}/{self.pool_id}"
         self.state = StandIn(self.seed, self.url)
         server.app = create_app(self.state)

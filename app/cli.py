@@ -1,0 +1,87 @@
+"""The ``mfa-portal`` command: ``serve`` and ``check`` for operators; ``demo`` and
+``local-cognito`` where the development extra (``mfa-portal[local]``) is installed."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+LOCAL_EXTRA_HINT = (
+    "needs the local Cognito stand-in, which production installs leave out: "
+    "install it with pip install 'mfa-portal[local]' (or run uv sync in a source checkout)"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mfa-portal", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="run the portal under gunicorn with its settings (what the Procfile runs); "
+        "further options go to gunicorn",
+    )
+    serve.set_defaults(handler=run_serve)
+    local = commands.add_parser(
+        "local-cognito", help="serve the local Cognito stand-in (API + hosted UI) on one origin"
+    )
+    local.add_argument("--host", default="127.0.0.1")
+    local.add_argument("--port", type=int, default=9229)
+    local.add_argument("--seed", metavar="FILE", help="JSON or TOML seed (default: built-in)")
+    local.set_defaults(handler=run_local_cognito)
+    demo = commands.add_parser(
+        "demo", help="run the portal under gunicorn, wired to the local Cognito stand-in"
+    )
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="the portal's port (default 8000)")
+    demo.add_argument("--cognito-port", type=int, default=9229, help="the stand-in's port")
+    demo.set_defaults(handler=run_demo)
+    return parser
+
+
+def run_serve(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from .serving import serve
+
+    return serve(extra)
+
+
+def stand_in_installed(command: str) -> bool:
+    """Whether the stand-in (and moto, which it runs on) can be loaded; if not, one line says
+    what to install."""
+    try:
+        importlib.import_module("localcognito.server")
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("moto", "localcognito"):
+            raise
+        print(f"mfa-portal {command}: {LOCAL_EXTRA_HINT}", file=sys.stderr)
+        return False
+    return True
+
+
+def run_demo(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    if not stand_in_installed("demo"):
+        return 2
+    from localcognito.demo import run_demo as start_demo
+
+    return start_demo(args.host, args.port, args.cognito_port)
+
+
+def run_local_cognito(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    if not stand_in_installed("local-cognito"):
+        return 2
+    from localcognito.cli import run_local_cognito as start_stand_in
+
+    return start_stand_in(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return int(args.handler(args, extra))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

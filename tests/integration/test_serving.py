@@ -1,0 +1,87 @@
+"""The portal as gunicorn serves it: forwarded headers believed only as configured, one redacted
+request line per request, no software named in a header, settings checked before any worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.http import PortalFarm, csrf_token, portal_farm, sign_in
+from tests.support.servers import PortalServer, free_port, portal_env
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
+    with portal_farm(tmp_path_factory.mktemp("serving"), slots=1) as farm:
+        yield farm
+
+
+@pytest.fixture(scope="module")
+def portal(farm: PortalFarm) -> PortalServer:
+    return farm.portal()
+
+
+def request_lines(portal: PortalServer) -> list[dict]:
+    lines = [json.loads(line) for line in portal.log_lines() if line.startswith("{")]
+    return [line for line in lines if line.get("event") == "request"]
+
+
+def test_a_same_host_client_cannot_claim_https(portal: PortalServer) -> None:
+    """TRUSTED_PROXIES=0: X-Forwarded-Proto is nobody's word, gunicorn's included. Were it
+    believed, this POST would count as https with no origin header and be refused."""
+    http = requests.Session()
+    page = sign_in(http, portal.url, "alice")
+    response = http.post(
+        f"{portal.url}/logout",
+        data={"csrf_token": csrf_token(page)},
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 303
+    [line] = [r for r in request_lines(portal) if r["method"] == "POST"]
+    assert line["client"] == "127.0.0.1"
+
+
+def test_no_response_names_the_server_software(portal: PortalServer) -> None:
+    for path in ("/", "/healthz", "/static/css/portal.css", "/no-such-page"):
+        response = requests.get(f"{portal.url}{path}", timeout=10)
+        assert "Server" not in response.headers, path
+
+
+def test_one_redacted_request_line_per_request(portal: PortalServer) -> None:
+    marker = "code-that-must-not-be-logged"
+    response = requests.get(
+        f"{portal.url}/logged-once?code={marker}&phone=%2B12025550100&step=2", timeout=10
+    )
+    assert response.status_code == 404
+    log = "\n".join(portal.log_lines())
+    assert marker not in log
+    assert "2025550100" not in log
+    assert "gunicorn.access" not in log
+    lines = [r for r in request_lines(portal) if r["path"] == "/logged-once"]
+    assert len(lines) == 1
+    [line] = lines
+    assert line["query"].startswith("code=[redacted]&")
+    assert line["query"].endswith("&step=2")
+    assert line["status"] == 404
+    assert line["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
+    farm: PortalFarm, tmp_path: Path
+) -> None:
+    assert farm.cognito is not None
+    port = free_port()
+    env = portal_env(farm.cognito, port, tmp_path, SESSION_IDLE_SECONDS="soon")
+    server = PortalServer(env, port, tmp_path / "bad.log")
+    with pytest.raises(RuntimeError, match="gunicorn exited"):
+        server.start(timeout=30)
+    output = server.log_path.read_text()
+    assert "SESSION_IDLE_SECONDS='soon' is malformed" in output
+    assert "Traceback" not in output
+    assert server.process is not None and server.process.returncode != 0
