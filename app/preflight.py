@@ -185,6 +185,16 @@ class AuthorizeOutcome:
     error: str | None = None
     unreachable: Unreachable | None = None
 
+    @property
+    def knows_client(self) -> bool:
+        """Whether the hosted UI recognised the client id (it complained about something else)."""
+        return self.reached_sign_in or self.error in CLIENT_KNOWN_ERRORS
+
+
+#: Authorize errors that the hosted UI gives only once it has found the app client.
+CLIENT_KNOWN_ERRORS = frozenset(
+    {"redirect_mismatch", "invalid_scope", "unauthorized_client", "unsupported_response_type"}
+)
 
 _ERROR_CODES = re.compile(
     r"\b(redirect_mismatch|invalid_client|invalid_request|unauthorized_client|invalid_scope"
@@ -243,9 +253,7 @@ def _final_page(answer: Answer) -> AuthorizeOutcome:
         return AuthorizeOutcome(True, f"shows the sign-in page {_strip_query(answer.url)}")
     code = error_code_in(answer)
     what = f"HTTP {answer.status}" + (f" ({code})" if code else "")
-    return AuthorizeOutcome(
-        False, f"answers {what} instead of the sign-in page at {_strip_query(answer.url)}", code
-    )
+    return AuthorizeOutcome(False, f"answers {what} instead of the sign-in page", code)
 
 
 # --- the checks ----------------------------------------------------------------------------
@@ -398,7 +406,7 @@ class Preflight:
 
     def _client_refused(self) -> Result:
         check, s = "client secret", self.settings
-        client_known = self.authorize.reached_sign_in
+        client_known = self.authorize.knows_client
         if s.client_secret and client_known:
             return failed(
                 check,

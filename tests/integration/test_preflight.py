@@ -164,3 +164,16 @@ def test_the_preflight_needs_neither_moto_nor_the_stand_in():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_wrong_secret_is_told_apart_from_a_wrong_client_id_when_the_callback_is_wrong_too(
+    env, capsys
+):
+    """redirect_mismatch means the hosted UI found the app client: only the secret is wrong."""
+    wrong = {"COGNITO_CLIENT_SECRET": "not-the-secret", "PORTAL_BASE_URL": "https://x.example"}
+    status, lines = run(env | wrong, capsys)
+    assert status == 1
+    assert lines["client secret"].endswith(
+        "fix: set COGNITO_CLIENT_SECRET to the app client's secret"
+    )
+    assert "PORTAL_BASE_URL" in lines["callback URL"]
