@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 import secrets
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -647,7 +648,12 @@ def exit_status(results: Sequence[Result]) -> int:
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    build_parser().parse_args(argv)
+    """Run every check, print one line each, return the exit status.
+
+    ``argv`` is what follows ``check`` on the command line (None: no options); ``env`` defaults
+    to ``os.environ``. AWS credentials are looked up the usual boto3 way, from the process.
+    """
+    build_parser().parse_args([] if argv is None else list(argv))
     try:
         settings = load_settings(env)
     except ConfigError as error:
@@ -658,3 +664,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         print(result.line(), flush=True)
         results.append(result)
     return exit_status(results)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
