@@ -217,7 +217,8 @@ def _strip_query(url: str) -> str:
 def follow_authorize(
     http: Http, url: str, params: Mapping[str, str], callback_url: str
 ) -> AuthorizeOutcome:
-    """Follow the hosted UI's redirects to the sign-in page; never into the portal itself."""
+    """Follow the hosted UI's redirects to the sign-in page; never into the portal itself
+    (whose origin is the callback URL's)."""
     answer = http.get(url, params)
     for _ in range(MAX_REDIRECTS):
         if isinstance(answer, Unreachable):
@@ -226,8 +227,8 @@ def follow_authorize(
             return _final_page(answer)
         target = answer.location
         query = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
-        if target.startswith(callback_url):
-            return _back_at_callback(query)
+        if _origin(target) == _origin(callback_url):
+            return _back_at_portal(target, query, callback_url)
         path = urlsplit(target).path
         if path.endswith("/error"):
             return AuthorizeOutcome(
@@ -241,12 +242,21 @@ def follow_authorize(
     return AuthorizeOutcome(False, f"more than {MAX_REDIRECTS} redirects from {url}")
 
 
-def _back_at_callback(query: Mapping[str, str]) -> AuthorizeOutcome:
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _back_at_portal(target: str, query: Mapping[str, str], callback_url: str) -> AuthorizeOutcome:
     if "error" in query:
         return AuthorizeOutcome(
             False, f"the hosted UI sent back error={query['error']}", error=query["error"]
         )
-    return AuthorizeOutcome(True, "signed in already: the hosted UI sent back a code")
+    if _strip_query(target) == callback_url and "code" in query:
+        return AuthorizeOutcome(True, "signed in already: the hosted UI sent back a code")
+    return AuthorizeOutcome(
+        False, f"redirects to {_strip_query(target)} instead of the sign-in page"
+    )
 
 
 def _final_page(answer: Answer) -> AuthorizeOutcome:
@@ -299,7 +309,7 @@ class Preflight:
             "redirect_uri": s.callback_url,
             "code_verifier": verifier,
         }
-        headers = {}
+        headers: dict[str, str] = {}
         if s.client_secret:
             headers["Authorization"] = basic_auth(s.client_id, s.client_secret)
         else:

@@ -291,6 +291,14 @@ def test_an_error_sent_to_the_portal_is_read_not_followed(fake, tmp_path):
     assert "invalid_scope" in result.detail
 
 
+def test_a_redirect_elsewhere_into_the_portal_is_not_followed(fake, tmp_path):
+    fake.discovery()
+    fake.answer("/oauth2/authorize", 302, Location="http://portal.test/")
+    result = check_of(settings_for(fake.url, tmp_path), "check_callback_url")
+    assert result.status == "FAIL"
+    assert "redirects to http://portal.test/ instead of the sign-in page" in result.detail
+
+
 def test_the_sign_in_form_itself_passes(fake, tmp_path):
     fake.discovery()
     fake.answer("/oauth2/authorize", 302, Location="/oauth2/next")
