@@ -23,6 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
         "further options go to gunicorn",
     )
     serve.set_defaults(handler=run_serve)
+    check = commands.add_parser(
+        "check", help="check this environment's Cognito settings before going live"
+    )
+    check.set_defaults(handler=run_check)
     local = commands.add_parser(
         "local-cognito", help="serve the local Cognito stand-in (API + hosted UI) on one origin"
     )
@@ -44,6 +48,12 @@ def run_serve(args: argparse.Namespace, extra: Sequence[str]) -> int:
     from .serving import serve
 
     return serve(extra)
+
+
+def run_check(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    from .preflight import main as preflight
+
+    return preflight(extra)
 
 
 def stand_in_installed(command: str) -> bool:
@@ -78,7 +88,7 @@ def run_local_cognito(args: argparse.Namespace, extra: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "serve":
+    if extra and args.command not in ("serve", "check"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return int(args.handler(args, extra))
 

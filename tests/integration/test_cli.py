@@ -138,3 +138,20 @@ def test_without_the_stand_in_installed_the_command_says_what_to_install(
     assert process.returncode == 2
     assert output.strip() == f"mfa-portal {command}: {LOCAL_EXTRA_HINT}"
     assert "Traceback" not in output
+
+
+def test_check_runs_the_preflight_against_this_environment(
+    local_cognito, tmp_path: Path, stopped_afterwards
+) -> None:
+    from tests.support.servers import portal_env
+
+    env = portal_env(local_cognito, free_port(), tmp_path)
+    env["PORTAL_BASE_URL"] = "http://127.0.0.1:8000"  # a portal address the seed registers
+    check = mfa_portal("check", env=env)
+    stopped_afterwards.append(check)
+    output, _ = check.communicate(timeout=60)
+    assert check.returncode == 0, output
+    lines = output.splitlines()
+    assert lines[0].startswith("PASS settings:")
+    assert any(line.startswith("PASS callback URL:") for line in lines)
+    assert not any(line.startswith("FAIL") for line in lines)
