@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 
 from flask import Flask, session
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, health, mfa, pages, phone
+from . import auth, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
-from .observability import configure_logging, init_request_logging
+from .health import ProbeDispatcher, create_probe_app
+from .observability import configure_logging, init_request_logging, log_unexpected_error
 from .security import (
     init_headers,
     init_origin_check,
     init_proxy,
     init_rate_limits,
-    init_sessions,
     redis_client,
 )
+from .sessions import SessionStoreError, init_sessions
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
+
+#: The most a form post may carry; anything larger is refused with a 413 page.
+MAX_BODY_BYTES = 16 * 1024
 
 
 def resource_path(name: str) -> Path:
@@ -31,15 +36,21 @@ def resource_path(name: str) -> Path:
     return packaged if packaged.exists() else PACKAGE_DIR.parent / name
 
 
-#: The most a form post may carry; anything larger is refused with a 413 page.
-MAX_BODY_BYTES = 16 * 1024
+class Portal(Flask):
+    def log_exception(
+        self, exc_info: tuple[type[BaseException], BaseException, TracebackType] | tuple[None, ...]
+    ) -> None:
+        """Unhandled exceptions get the ``unexpected_error`` event, except a session store that
+        failed while the session was saved: its 503 page logs its own event."""
+        if not isinstance(exc_info[1], SessionStoreError):
+            log_unexpected_error(exc_info)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory. Settings default to the environment, validated once here."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    app = Flask(
+    app = Portal(
         __name__,
         template_folder=str(resource_path("templates")),
         static_folder=str(resource_path("static")),
@@ -57,18 +68,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["mfa_portal.cognito"] = CognitoService(settings)
     app.extensions["mfa_portal.redis"] = store
 
+    probes = create_probe_app(settings, store)
+    for each in (app, probes):
+        init_request_logging(each)
+        init_headers(each, settings)
+    app.wsgi_app = ProbeDispatcher(app.wsgi_app, probes.wsgi_app)  # type: ignore[method-assign]
     init_proxy(app, settings)
-    init_request_logging(app)
     init_sessions(app, settings, store)
     init_rate_limits(app, settings)
-    init_headers(app, settings)
     init_origin_check(app, settings)
     csrf.init_app(app)
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)
     app.register_blueprint(phone.bp)
     app.register_blueprint(pages.bp)
-    app.register_blueprint(health.bp)
     pages.register_error_pages(app)
 
     @app.context_processor

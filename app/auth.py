@@ -31,8 +31,9 @@ from werkzeug.wrappers import Response
 from .cognito import CognitoService, MfaStatus
 from .config import OAUTH_SCOPES, REQUIRED_SCOPE, Settings
 from .errors import NextAction, PortalError, lookup
-from .observability import audit
-from .security import limiter, regenerate_session_id, safe_next, user_or_address
+from .observability import audit, log_cognito_unreachable
+from .security import limiter, safe_next, user_or_address
+from .sessions import regenerate_session_id
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -172,6 +173,8 @@ def refresh_tokens() -> bool:
         return False
     except (requests.RequestException, ValueError) as exc:
         # Unreachable, or an answer that isn't a token response (e.g. an HTML error page).
+        if isinstance(exc, requests.RequestException):
+            log_cognito_unreachable(exc)
         raise PortalError("transport:connection", operation="RefreshToken") from exc
     session["tokens"] = {
         "access_token": new["access_token"],
@@ -321,7 +324,8 @@ def callback() -> Response:
         audit("sign_in", "failed", error=exc.error)
         flash(notice("portal:signin_failed"), "warning")
         return redirect(url_for("pages.index"))
-    except requests.RequestException:
+    except requests.RequestException as exc:
+        log_cognito_unreachable(exc)
         flash(notice("transport:connection"), "warning")
         return redirect(url_for("pages.index"))
     claims = token.get("userinfo") or {}

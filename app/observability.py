@@ -13,11 +13,13 @@ import sys
 import time
 import uuid
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
+import requests
 from flask import Flask, Response, g, has_request_context, request, session
 
 AUDIT = logging.getLogger("mfa_portal.audit")
+log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PHONE = re.compile(r"\+\d{6,15}")
@@ -75,6 +77,40 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     for noisy in ("botocore", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def cognito_endpoint_kind(url: str) -> str:
+    path = urlsplit(url).path
+    if path.endswith("/.well-known/openid-configuration"):
+        return "discovery"
+    if path.endswith("/.well-known/jwks.json"):
+        return "jwks"
+    if path.endswith("/oauth2/token"):
+        return "token"
+    return "other"
+
+
+def log_cognito_unreachable(error: requests.RequestException) -> None:
+    """One operator line naming which Cognito endpoint failed and its host (never the query)."""
+    url = error.request.url if error.request is not None and error.request.url else ""
+    log.error(
+        "Cognito endpoint unreachable",
+        extra={
+            "event": "cognito_unreachable",
+            "endpoint": cognito_endpoint_kind(url),
+            "host": urlsplit(url).netloc or None,
+            "error": type(error).__name__,
+        },
+    )
+
+
+def log_unexpected_error(exc_info: Any) -> None:
+    """A programming or configuration error: the stack trace goes to the log, never to a page."""
+    log.error(
+        "unexpected error",
+        exc_info=exc_info,
+        extra={"event": "unexpected_error", "method": request.method, "path": request.path},
+    )
 
 
 def current_sub() -> str | None:

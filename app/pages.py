@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 import time
 
-import redis
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
-from flask.globals import request_ctx
+import requests
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from .auth import end_session, notice, signed_in_user
-from .errors import PortalError
+from .errors import PortalError, lookup
+from .observability import log_cognito_unreachable
 from .security import limiter
+from .sessions import SessionStoreError, discard_session
 
 log = logging.getLogger(__name__)
 bp = Blueprint("pages", __name__)
-
-STORE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 @bp.get("/")
@@ -35,17 +34,10 @@ def _error_page(status: int, title: str, text: str, *, bare: bool = False) -> tu
     ), status
 
 
-def _use_null_session(*, always: bool = False) -> None:
-    """Give the request a null session when the store failed to open one (Flask then has none,
-    and its ``session`` property asserts) or, with ``always``, to drop unsaved changes."""
-    if always or request_ctx._session is None:
-        request_ctx._session = current_app.session_interface.make_null_session(current_app)
-
-
 def _store_unavailable() -> tuple[str, int]:
-    """The session store is down: answer without touching the session at all."""
-    _use_null_session(always=True)
-    log.error("session store unavailable", extra={"event": "store_unavailable"})
+    """The session store is down: answer without writing the session."""
+    discard_session()
+    log.error("session store unavailable", extra={"event": "session_store_unavailable"})
     return _error_page(
         503,
         "Service temporarily unavailable",
@@ -53,6 +45,13 @@ def _store_unavailable() -> tuple[str, int]:
         "Please try again in a minute.",
         bare=True,
     )
+
+
+def _cognito_unreachable(error: requests.RequestException) -> tuple[str, int]:
+    """Discovery, JWKS or the token endpoint didn't answer (Authlib fetches them with requests)."""
+    log_cognito_unreachable(error)
+    discard_session()
+    return _error_page(503, "Sign-in is unavailable", lookup("transport:connection").message)
 
 
 def _retry_when() -> str:
@@ -109,14 +108,22 @@ def register_error_pages(app: Flask) -> None:
             code, error.name, "That request couldn't be handled. Nothing was changed."
         )
 
-    for store_error in STORE_ERRORS:
-        app.register_error_handler(store_error, lambda _error: _store_unavailable())
+    @app.errorhandler(SessionStoreError)
+    def session_store_error(error: SessionStoreError) -> tuple[str, int]:
+        return _store_unavailable()
+
+    @app.errorhandler(requests.RequestException)
+    def cognito_unreachable(error: requests.RequestException) -> tuple[str, int]:
+        return _cognito_unreachable(error)
 
     @app.errorhandler(InternalServerError)
     def internal_error(error: InternalServerError) -> tuple[str, int]:
-        if isinstance(error.original_exception, STORE_ERRORS):
+        """A programming or configuration error: the stack trace is in the log (Flask logs it
+        before this handler runs, as ``unexpected_error``), never on the page. A session that
+        could not be written after the response was made (Flask saves it last) lands here too."""
+        if isinstance(error.original_exception, SessionStoreError):
             return _store_unavailable()
-        _use_null_session()
+        discard_session()
         return _error_page(
             500,
             "Something went wrong",

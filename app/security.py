@@ -1,24 +1,19 @@
-"""Session store, cookie flags, response headers, rate limits and safe redirect targets."""
+"""Response headers, the origin check, rate limits, trusted proxies and safe redirect targets."""
 
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import unquote, urlsplit
 
 import redis
-from cachelib.file import FileSystemCache
-from flask import Flask, Request, Response, request, session
-from flask.sessions import SessionMixin
+from flask import Flask, Response, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_session import Session
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Settings
 
-SESSION_KEY_PREFIX = "mfa-portal:session:"
 DEFAULT_NEXT = "/settings/mfa"
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -35,69 +30,6 @@ def redis_client(settings: Settings) -> redis.Redis | None:
         health_check_interval=15,
         retry_on_timeout=False,
     )
-
-
-def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> None:
-    """Backend-for-frontend sessions: the browser holds only an opaque id."""
-    app.config.update(
-        SESSION_PERMANENT=True,
-        PERMANENT_SESSION_LIFETIME=settings.session_idle_seconds,
-        # The idle timeout is extended by ``keep_session_alive`` instead: at most once a minute.
-        SESSION_REFRESH_EACH_REQUEST=False,
-        SESSION_KEY_PREFIX=SESSION_KEY_PREFIX,
-        SESSION_COOKIE_NAME="__Host-mfa_portal" if settings.https else "mfa_portal",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SECURE=settings.https,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_PATH="/",
-        SESSION_COOKIE_DOMAIN=None,
-        SESSION_SERIALIZATION_FORMAT="json",
-    )
-    if store is not None:
-        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=store)
-    else:
-        app.config.update(
-            SESSION_TYPE="cachelib",
-            SESSION_CACHELIB=FileSystemCache(settings.session_dir, threshold=0, mode=0o600),
-        )
-    Session(app)
-    _no_session_for_probes(app)
-
-    @app.before_request
-    def keep_session_alive() -> None:
-        """Slide a signed-in session's idle timeout, writing it back at most once a minute.
-
-        Refreshing on every request would write the whole session to the store (and send a new
-        cookie) on every page view; this way the idle timeout is exact to within a minute.
-        """
-        if "user" in session:
-            now = int(time.time())
-            if now - session.get("seen_at", 0) >= SESSION_TOUCH_SECONDS:
-                session["seen_at"] = now
-
-
-#: How often a signed-in person's session is written back just to extend its idle timeout.
-SESSION_TOUCH_SECONDS = 60
-
-#: Health probes answer without a session, so that a probe sending a cookie never touches the store.
-PROBE_PATHS = frozenset({"/healthz", "/readyz"})
-
-
-def _no_session_for_probes(app: Flask) -> None:
-    interface = app.session_interface
-    open_from_store = interface.open_session
-
-    def open_session(flask_app: Flask, request: Request) -> SessionMixin | None:
-        if request.path in PROBE_PATHS:
-            return None  # Flask uses a null session, and never saves it
-        return open_from_store(flask_app, request)
-
-    interface.open_session = open_session  # type: ignore[method-assign]
-
-
-def regenerate_session_id(app: Flask) -> None:
-    """A new id at sign-in: a session id planted before sign-in is worth nothing after it."""
-    app.session_interface.regenerate(session)  # type: ignore[attr-defined]
 
 
 def user_or_address() -> str:

@@ -13,7 +13,7 @@ import pytest
 import requests
 from cachelib.file import FileSystemCache
 
-from app.security import SESSION_KEY_PREFIX
+from app.sessions import SESSION_KEY_PREFIX
 from tests.support.http import (
     SCOPES_WITHOUT_ADMIN,
     PortalFarm,

@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from app.auth import token_scopes
 from app.errors import lookup
-from app.security import SESSION_KEY_PREFIX
+from app.sessions import SESSION_KEY_PREFIX
 from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
 
 CLIENT_ID = "unitclient0000000000000001"

@@ -73,6 +73,6 @@ def test_activity_slides_the_idle_timeout_at_most_once_a_minute(
     again = client.get("/")
     assert "Set-Cookie" not in again.headers, "no write-back within the minute"
     now = time.time()
-    monkeypatch.setattr("app.security.time.time", lambda: now + 61)
+    monkeypatch.setattr("app.sessions.time.time", lambda: now + 61)
     later = client.get("/")
     assert "mfa_portal=" in later.headers.get("Set-Cookie", "")
