@@ -33,7 +33,7 @@ from .config import OAUTH_SCOPES, REQUIRED_SCOPE, Settings
 from .errors import NextAction, PortalError, lookup
 from .observability import audit, log_cognito_unreachable
 from .security import limiter, safe_next, user_or_address
-from .sessions import regenerate_session_id
+from .sessions import SESSION_TOUCH_SECONDS, mark_session_ended, regenerate_session_id
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -77,7 +77,29 @@ def init_auth(app: Flask, portal_settings: Settings) -> None:
         client_kwargs=client_kwargs,
     )
     app.extensions["mfa_portal.oauth"] = oauth
+    app.before_request(expire_or_keep_alive)
     app.register_blueprint(bp)
+
+
+def expire_or_keep_alive() -> None:
+    """End a signed-in session that has been idle or lived too long (revoking its refresh token);
+    otherwise record the activity, writing the session back at most every few seconds."""
+    if not signed_in_user():
+        return
+    now = int(time.time())
+    portal = settings()
+    idle = now - session.get("seen_at", session.get("signed_in_at", 0))
+    lived = now - session.get("signed_in_at", 0)
+    if idle > portal.session_idle_seconds or lived > portal.session_lifetime_seconds:
+        _revoke_refresh_token()
+        audit(
+            "session_expired",
+            "ok",
+            reason="idle" if lived <= portal.session_lifetime_seconds else "lifetime",
+        )
+        end_session(notice("portal:session_expired"), "info")
+    elif idle >= SESSION_TOUCH_SECONDS:
+        session["seen_at"] = now
 
 
 def _signin_limit() -> str:
@@ -112,7 +134,10 @@ def notice(error: PortalError | str) -> dict[str, str]:
 
 
 def end_session(message: dict[str, str] | None = None, category: str = "warning") -> None:
-    """Forget everything server-side; a copied cookie is worth nothing afterwards."""
+    """Forget everything server-side; a copied cookie is worth nothing afterwards, and a request
+    still in flight with it can't write it back."""
+    if session:
+        mark_session_ended(current_app)
     session.clear()
     if message:
         flash(message, category)
@@ -134,8 +159,10 @@ def start_session(token: dict[str, Any], claims: dict[str, Any]) -> None:
             "refresh_token": token.get("refresh_token"),
             "expires_at": _expires_at(token, now),
         },
-        auth_time=int(claims.get("auth_time") or claims.get("iat") or now),
+        # No auth_time claim: the sign-in can't be shown to be recent, so it counts as stale.
+        auth_time=int(claims.get("auth_time") or 0),
         signed_in_at=now,
+        seen_at=now,
         login_next=next_path,
     )
     regenerate_session_id(current_app)
@@ -235,11 +262,7 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | Response]:
         if not signed_in_user():
             return _sign_in_redirect()
         now = time.time()
-        s = settings()
-        if now - session.get("signed_in_at", 0) > s.session_lifetime_seconds:
-            end_session(notice("portal:session_expired"), "info")
-            return _sign_in_redirect()
-        if session["tokens"]["expires_at"] - now < s.token_refresh_margin_seconds and not (
+        if session["tokens"]["expires_at"] - now < settings().token_refresh_margin_seconds and not (
             refresh_tokens()
         ):
             end_session(notice("portal:session_expired"), "info")
@@ -311,6 +334,14 @@ def _reauth_via_logout() -> Response:
 @bp.get("/auth/callback")
 @limiter.limit(_signin_limit)
 def callback() -> Response:
+    if not sign_in_pending():
+        # Nobody started a sign-in from this browser: a forged or replayed callback link. It
+        # changes nothing and is no failed sign-in of the person who happens to be signed in.
+        log.info("callback without a pending sign-in ignored", extra={"event": "sign_in"})
+        if signed_in_user():
+            return redirect(url_for("mfa.settings_page"), 303)
+        flash(notice("portal:signin_failed"), "warning")
+        return redirect(url_for("pages.index"))
     try:
         token = oauth_client().authorize_access_token()
     except AuthlibBaseError as exc:
@@ -348,6 +379,12 @@ def callback() -> Response:
         flash(notice("portal:reauth_failed"), "warning")
     audit("sign_in", "ok", sub=claims["sub"], reauthentication=bool(reauth))
     return redirect(safe_next(session.pop("login_next", None)), 303)
+
+
+def sign_in_pending() -> bool:
+    """Whether this browser's session holds the state of a sign-in it started (Authlib keeps it
+    under ``_state_<client>_<state>`` until the callback)."""
+    return any(key.startswith("_state_cognito_") for key in session)
 
 
 def _missing_scope(sub: str | None) -> Response:

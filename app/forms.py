@@ -56,7 +56,7 @@ class VerifyCodeForm(FlaskForm):
         "Verification code",
         validators=[
             DataRequired(message="Enter the code from the text message."),
-            Regexp(r"^\s*\d{6}\s*$", message="The code is the 6 digits in the text message."),
+            Regexp(r"^\s*[0-9]{6}\s*$", message="The code is the 6 digits in the text message."),
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .auth import (
@@ -24,11 +24,15 @@ from .phone_numbers import mask
 bp = Blueprint("mfa", __name__)
 
 
-def _remember(status: MfaStatus) -> None:
-    """What the page showed, so a forged POST can't turn on SMS MFA for an unverified number."""
-    seen = {"sms": status.sms_mfa_enabled, "phone_ready": status.can_enable_sms_mfa}
-    if session.get("mfa_seen") != seen:
-        session["mfa_seen"] = seen
+def phone_ready_now() -> bool:
+    """Whether Cognito has a verified number for the person at this moment.
+
+    Decided on Cognito's state when the change is asked for, never on what a page showed
+    earlier: the number may have changed since in another tab (a typo there would lock the
+    person out at their next sign-in). Costs one GetUser per "turn on".
+    """
+    status: MfaStatus = call_with_token(service().get_mfa_status)
+    return status.can_enable_sms_mfa
 
 
 @bp.get("/settings/mfa")
@@ -37,7 +41,6 @@ def settings_page() -> str | tuple[str, int]:
     status = status_or_error()
     if isinstance(status, PortalError):
         return render_template("mfa/settings.html", status=None, error=notice(status)), 503
-    _remember(status)
     return render_template(
         "mfa/settings.html", status=status, masked_phone=mask(status.phone_number)
     )
@@ -55,13 +58,17 @@ def change() -> Response | str:
             "warning",
         )
         return redirect(url_for("mfa.settings_page"), 303)
-    if form.wants_on and not (session.get("mfa_seen") or {}).get("phone_ready"):
-        flash(notice(PortalError("InvalidParameterException", variant="enable_sms_mfa")), "warning")
-        return redirect(url_for("mfa.settings_page"), 303)
     if not form.wants_on and form.confirmed.data != "yes":
         return render_template("mfa/confirm_off.html")
     event = "sms_mfa_on" if form.wants_on else "sms_mfa_off"
     try:
+        if form.wants_on and not phone_ready_now():
+            audit(event, "refused", reason="phone_not_verified")
+            flash(
+                notice(PortalError("InvalidParameterException", variant="enable_sms_mfa")),
+                "warning",
+            )
+            return redirect(url_for("mfa.settings_page"), 303)
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)
     except PortalError as error:
         return change_failed(error, event, "mfa.settings_page")

@@ -10,8 +10,6 @@ request that must not write its session (an error page) says so with ``discard_s
 
 from __future__ import annotations
 
-import time
-
 import redis
 from cachelib.file import FileSystemCache
 from flask import Flask, Request, g, session
@@ -23,8 +21,14 @@ from .config import Settings
 
 SESSION_KEY_PREFIX = "mfa-portal:session:"
 
-#: How often a signed-in person's session is written back just to extend its idle timeout.
-SESSION_TOUCH_SECONDS = 60
+#: How often a signed-in person's session is written back just to record their activity: the
+#: idle timeout is then exact to within this many seconds, at any ``SESSION_IDLE_SECONDS``.
+SESSION_TOUCH_SECONDS = 5
+
+#: Ended session ids are remembered this long: longer than any request can be in flight, so a
+#: request that started before a sign-out can't write the deleted session back when it ends.
+ENDED_SESSION_MEMORY_SECONDS = 600
+ENDED_KEY_PREFIX = "mfa-portal:ended:"
 
 #: What a failing store raises: Redis' connection errors and timeouts, or a session folder that
 #: can't be read or written. Only calls into the store are guarded, so nothing else is mistaken
@@ -36,11 +40,43 @@ class SessionStoreError(Exception):
     """The session store can't be reached: the portal answers 503 and writes nothing."""
 
 
-class GuardedSessionInterface(SessionInterface):
-    """Flask-Session's interface, with store failures turned into ``SessionStoreError``."""
+class SessionKeys:
+    """The few direct reads and writes of the session store that Flask-Session doesn't offer:
+    remembering ended session ids, and deleting a session by id."""
 
-    def __init__(self, store: SessionInterface) -> None:
+    def __init__(self, store: redis.Redis | None, folder: FileSystemCache | None) -> None:
+        self.redis = store
+        self.folder = folder
+
+    def mark_ended(self, sid: str) -> None:
+        key = ENDED_KEY_PREFIX + sid
+        if self.redis is not None:
+            self.redis.set(key, 1, ex=ENDED_SESSION_MEMORY_SECONDS)
+        elif self.folder is not None:
+            self.folder.set(key, 1, timeout=ENDED_SESSION_MEMORY_SECONDS)
+
+    def was_ended(self, sid: str) -> bool:
+        key = ENDED_KEY_PREFIX + sid
+        if self.redis is not None:
+            return bool(self.redis.exists(key))
+        return self.folder is not None and self.folder.has(key)
+
+    def delete(self, sid: str) -> None:
+        key = SESSION_KEY_PREFIX + sid
+        if self.redis is not None:
+            self.redis.delete(key)
+        elif self.folder is not None:
+            self.folder.delete(key)
+
+
+class GuardedSessionInterface(SessionInterface):
+    """Flask-Session's interface, with store failures turned into ``SessionStoreError``, and
+    ended sessions that stay ended: a request still in flight when its session was ended (a
+    sign-out in another tab) never writes it back."""
+
+    def __init__(self, store: SessionInterface, keys: SessionKeys) -> None:
         self.store = store
+        self.keys = keys
 
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         try:
@@ -53,12 +89,36 @@ class GuardedSessionInterface(SessionInterface):
         if self.is_null_session(session) or g.get("discard_session"):
             return
         try:
-            self.store.save_session(app, session, response)
+            self._save_unless_ended(app, session, response)
+        except STORE_ERRORS as error:
+            raise SessionStoreError from error
+
+    def _save_unless_ended(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        sid: str = session.sid  # type: ignore[attr-defined]
+        if session and self.keys.was_ended(sid):
+            response.delete_cookie(
+                self.get_cookie_name(app),
+                domain=self.get_cookie_domain(app),
+                path=self.get_cookie_path(app),
+            )
+            return
+        self.store.save_session(app, session, response)
+        # Ended while this response was being written: the ending request deleted it before we
+        # wrote it, and marked it ended before deleting it, so this check can't miss it.
+        if session and self.keys.was_ended(sid):
+            self.keys.delete(sid)
+
+    def end(self, session: SessionMixin) -> None:
+        """Forget this session id for good (sign-out, expiry): call before clearing it."""
+        try:
+            self.keys.mark_ended(session.sid)  # type: ignore[attr-defined]
         except STORE_ERRORS as error:
             raise SessionStoreError from error
 
     def regenerate(self, session: SessionMixin) -> None:
         try:
+            if session:
+                self.keys.mark_ended(session.sid)  # type: ignore[attr-defined]
             self.store.regenerate(session)  # type: ignore[attr-defined]
         except STORE_ERRORS as error:
             raise SessionStoreError from error
@@ -74,12 +134,18 @@ def regenerate_session_id(app: Flask) -> None:
     app.session_interface.regenerate(session)  # type: ignore[attr-defined]
 
 
+def mark_session_ended(app: Flask) -> None:
+    """This session id is over: no request still in flight may write it back."""
+    app.session_interface.end(session)  # type: ignore[attr-defined]
+
+
 def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> None:
     """Backend-for-frontend sessions: the browser holds only an opaque id."""
     app.config.update(
         SESSION_PERMANENT=True,
-        PERMANENT_SESSION_LIFETIME=settings.session_idle_seconds,
-        # The idle timeout is extended by ``keep_session_alive`` instead: at most once a minute.
+        # The store keeps a session a little longer than the idle timeout, which the portal
+        # enforces itself from the last activity it recorded (``auth.expire_or_keep_alive``).
+        PERMANENT_SESSION_LIFETIME=settings.session_idle_seconds + SESSION_TOUCH_SECONDS,
         SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_KEY_PREFIX=SESSION_KEY_PREFIX,
         SESSION_COOKIE_NAME="__Host-mfa_portal" if settings.https else "mfa_portal",
@@ -90,30 +156,19 @@ def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> 
         SESSION_COOKIE_DOMAIN=None,
         SESSION_SERIALIZATION_FORMAT="json",
     )
+    folder = None
     if store is not None:
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=store)
     else:
-        app.config.update(
-            SESSION_TYPE="cachelib",
-            SESSION_CACHELIB=FileSystemCache(settings.session_dir, threshold=0, mode=0o600),
-        )
+        folder = FileSystemCache(settings.session_dir, threshold=0, mode=0o600)
+        app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=folder)
     Session(app)
-    app.session_interface = GuardedSessionInterface(app.session_interface)
+    app.session_interface = GuardedSessionInterface(
+        app.session_interface, SessionKeys(store, folder)
+    )
 
     @app.before_request
     def refuse_without_a_store() -> None:
         error = g.get("session_store_error")
         if error is not None:
             raise SessionStoreError from error
-
-    @app.before_request
-    def keep_session_alive() -> None:
-        """Slide a signed-in session's idle timeout, writing it back at most once a minute.
-
-        Refreshing on every request would write the whole session to the store (and send a new
-        cookie) on every page view; this way the idle timeout is exact to within a minute.
-        """
-        if "user" in session:
-            now = int(time.time())
-            if now - session.get("seen_at", 0) >= SESSION_TOUCH_SECONDS:
-                session["seen_at"] = now

@@ -8,6 +8,7 @@ import copy
 import html
 import re
 import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -240,6 +241,24 @@ def inject(cognito: LocalCognito, operation: str, error: str, message: str, time
         json={"operation": operation, "error": error, "message": message, "times": times},
         timeout=TIMEOUT,
     ).raise_for_status()
+
+
+def inject_latency(cognito: LocalCognito, operation: str, latency_ms: int) -> None:
+    """The next call of ``operation`` answers ``latency_ms`` late (and is carried out)."""
+    requests.post(
+        f"{cognito.url}/_local/faults",
+        json={"operation": operation, "latency_ms": latency_ms},
+        timeout=TIMEOUT,
+    ).raise_for_status()
+
+
+def wait_for_call(cognito: LocalCognito, operation: str, attempts: int = 200) -> None:
+    """Until the stand-in has received a call of ``operation`` (e.g. one held by latency)."""
+    for _ in range(attempts):
+        if stats(cognito)["api"].get(operation):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the stand-in never received {operation}")
 
 
 # --- portals with their own settings --------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+CLIENT_ID = "unitclient0000000000000001"
 ACCESS_TOKEN = "header.eyJzY29wZSI6ImF3cy5jb2duaXRvLnNpZ25pbi51c2VyLmFkbWluIn0.signature"
 
 
@@ -19,7 +20,7 @@ def portal_env(tmp_path: Any, **overrides: str) -> dict[str, str]:
         "COGNITO_ENDPOINT_URL": "http://cognito.test",
         "COGNITO_REGION": "us-east-1",
         "COGNITO_USER_POOL_ID": "us-east-1_UnitPool",
-        "COGNITO_CLIENT_ID": "unitclient0000000000000001",
+        "COGNITO_CLIENT_ID": CLIENT_ID,
         "SESSION_DIR": str(tmp_path / "sessions"),
         "COGNITO_MAX_ATTEMPTS": "1",
     }
@@ -39,6 +40,7 @@ def sign_in(client: FlaskClient, *, auth_age: float = 0, expires_in: float = 360
         }
         session["auth_time"] = int(now - auth_age)
         session["signed_in_at"] = int(now - auth_age)
+        session["seen_at"] = int(now)
 
 
 def get_user_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -198,6 +199,7 @@ def test_a_bad_callback_lands_on_the_start_page_with_a_message(client, oauth_met
 
 def test_a_token_endpoint_that_cannot_be_reached_is_a_message(client, hosted_ui):
     hosted_ui.error = requests.ConnectionError("refused")
+    client.get("/login")
     response = client.get("/auth/callback?code=c&state=s")
     assert response.headers["Location"] == "/"
     assert str(escape(lookup("transport:connection").message)) in client.get("/").text
@@ -205,6 +207,7 @@ def test_a_token_endpoint_that_cannot_be_reached_is_a_message(client, hosted_ui)
 
 def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
     hosted_ui.claims.pop("sub")
+    client.get("/login")
     response = client.get("/auth/callback?code=c&state=s")
     assert response.headers["Location"] == "/"
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
@@ -212,6 +215,7 @@ def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
 
 def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
     hosted_ui.access_token = jwt_with({"scope": "openid email"})
+    client.get("/login")
     response = client.get("/auth/callback?code=c&state=s")
     assert response.headers["Location"] == "/"
     landing = client.get("/")
@@ -221,9 +225,42 @@ def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
 
 def test_callback_is_never_a_500_when_the_hosted_ui_refuses_the_scope(client, hosted_ui):
     hosted_ui.error = OAuthError(error="invalid_scope")
+    client.get("/login")
     response = client.get("/auth/callback?error=invalid_scope&state=s")
     assert response.status_code in (302, 303)
     assert response.headers["Location"] == "/"
+
+
+def test_an_id_token_without_auth_time_is_no_fresh_sign_in(client, hosted_ui):
+    """Without ``auth_time`` nothing shows the sign-in was interactive and recent (``iat`` is
+    only when the token was issued, e.g. by a silent hosted-UI sign-in)."""
+    hosted_ui.claims.pop("auth_time")
+    hosted_ui.claims["iat"] = int(time.time())
+    client.get("/login")
+    client.get("/auth/callback?code=c&state=s")
+    with client.session_transaction() as session:
+        assert session["user"]["sub"] == "sub-alice"
+        assert session["auth_time"] == 0
+
+
+def test_a_callback_forced_on_a_signed_in_person_is_ignored(client, hosted_ui, caplog):
+    """``/auth/callback?error=...`` sent to someone signed in, with no sign-in pending: no
+    failed sign-in is recorded under their ``sub``, and they stay signed in."""
+    sign_in(client)
+    hosted_ui.error = OAuthError(error="access_denied")
+    with caplog.at_level(logging.INFO):
+        response = client.get("/auth/callback?error=access_denied&state=forged")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+    assert not [r for r in caplog.records if getattr(r, "audit", False)]
+    with client.session_transaction() as session:
+        assert session["user"]["sub"] == "sub-alice"
+
+
+def test_a_callback_with_no_sign_in_pending_signs_nobody_in(client, hosted_ui):
+    response = client.get("/auth/callback?code=c&state=s")
+    assert response.headers["Location"] == "/"
+    assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
 # --- re-authentication -------------------------------------------------------------------

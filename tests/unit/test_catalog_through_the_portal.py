@@ -97,6 +97,8 @@ def test_sms_mfa_variants_reach_the_page(
     token = csrf_token(show_settings(signed_in, stubber, legacy_sms=enable == "off"))
     code = key.split(":")[0]
     options = [SMS_MFA_OPTION] if enable == "on" else []
+    if enable == "on":  # the number is read from Cognito before turning SMS MFA on
+        stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
     stubber.add_client_error(
         "set_user_settings",
         code,

@@ -63,7 +63,15 @@ def test_phone_number_form_refuses_impossible_numbers(form_context, typed):
 
 @pytest.mark.parametrize(
     ("code", "valid"),
-    [("123456", True), (" 123456 ", True), ("12345", False), ("abcdef", False), ("", False)],
+    [
+        ("123456", True),
+        (" 123456 ", True),
+        ("12345", False),
+        ("abcdef", False),
+        ("", False),
+        ("١٢٣٤٥٦", False),  # Arabic-Indic digits, which a \d pattern takes
+        ("１２３４５６", False),  # full-width digits
+    ],
 )
 def test_verify_code_form(form_context, code, valid):
     assert VerifyCodeForm(formdata=MultiDict({"code": code})).validate() is valid

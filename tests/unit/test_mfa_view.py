@@ -34,6 +34,11 @@ def show_page(client: FlaskClient, stubber: Stubber, **user: Any) -> Any:
     return client.get("/settings/mfa")
 
 
+def number_checked(stubber: Stubber, **user: Any) -> None:
+    """Turning SMS MFA on reads the person's number from Cognito first (GetUser)."""
+    stubber.add_response("get_user", get_user_response(**user), {"AccessToken": ACCESS_TOKEN})
+
+
 def shown(message: str) -> str:
     return str(escape(message))
 
@@ -44,6 +49,7 @@ def test_turn_on_through_the_portal(signed_in, stubber):
     assert "SMS MFA: Off" in page.text
     assert "+1 ••• ••• 0100" in page.text
     assert "+12025550100" not in page.text
+    number_checked(stubber)
     stubber.add_response("set_user_settings", {}, ENABLE)
     response = signed_in.post(
         "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
@@ -83,6 +89,7 @@ def test_signed_in_page_is_not_cached(signed_in, stubber):
 def test_set_user_settings_error_shows_its_catalog_message(signed_in, stubber, code):
     entry = lookup(code, "enable_sms_mfa")
     page = show_page(signed_in, stubber)
+    number_checked(stubber)
     stubber.add_client_error("set_user_settings", code, "Cognito said no", expected_params=ENABLE)
     response = signed_in.post(
         "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
@@ -106,6 +113,7 @@ def test_set_user_settings_error_shows_its_catalog_message(signed_in, stubber, c
 def test_signed_out_session_cannot_be_replayed_after_an_ending_error(app, signed_in, stubber):
     page = show_page(signed_in, stubber)
     cookie = signed_in.get_cookie("mfa_portal")
+    number_checked(stubber)
     stubber.add_client_error(
         "set_user_settings", "NotAuthorizedException", "Access Token has been revoked"
     )
@@ -168,23 +176,44 @@ def test_an_unknown_enable_value_changes_nothing(signed_in, stubber, cognito_cal
 def test_enabling_without_a_verified_phone_is_refused(signed_in, stubber, cognito_calls, user):
     page = show_page(signed_in, stubber, **user)
     assert "Turn on SMS MFA" not in page.text
+    number_checked(stubber, **user)
     response = signed_in.post(
         "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
     )
     assert response.status_code == 303
-    assert cognito_calls == ["GetUser"]
+    assert cognito_calls == ["GetUser", "GetUser"], "no SetUserSettings"
     page = show_page(signed_in, stubber, **user)
     assert shown(lookup("InvalidParameterException", "enable_sms_mfa").message) in page.text
 
 
-def test_enabling_without_having_seen_the_page_is_refused(signed_in, cognito_calls):
+def test_enabling_without_having_seen_the_page_is_decided_on_cognitos_state(
+    signed_in, stubber, cognito_calls
+):
     not_found = signed_in.get("/no-such-page")
     assert not_found.status_code == 404
+    number_checked(stubber, verified=False)
     response = signed_in.post(
         "/settings/mfa", data={"csrf_token": csrf_token(not_found.text), "enable": "on"}
     )
     assert response.status_code == 303
-    assert cognito_calls == []
+    assert cognito_calls == ["GetUser"], "no SetUserSettings"
+
+
+def test_a_number_changed_since_the_page_was_shown_is_not_trusted(
+    signed_in, stubber, cognito_calls
+):
+    """The page showed a verified number; another tab has since put in a new, unverified one."""
+    page = show_page(signed_in, stubber)
+    assert "Turn on SMS MFA" in page.text
+    number_checked(stubber, phone="+12025550143", verified=False)
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    assert cognito_calls == ["GetUser", "GetUser"], "no SetUserSettings"
+    page = show_page(signed_in, stubber, phone="+12025550143", verified=False)
+    assert shown(lookup("InvalidParameterException", "enable_sms_mfa").message) in page.text
+    assert "SMS MFA: Off" in page.text
 
 
 @pytest.mark.parametrize(
@@ -225,6 +254,7 @@ def test_changes_are_rate_limited(app, signed_in, stubber):
     page = show_page(signed_in, stubber)
     token = csrf_token(page.text)
     for _ in range(10):
+        number_checked(stubber)
         stubber.add_client_error("set_user_settings", "InternalErrorException")
         assert (
             signed_in.post("/settings/mfa", data={"csrf_token": token, "enable": "on"}).status_code
@@ -347,6 +377,7 @@ def test_token_near_expiry_is_refreshed_before_the_call(client, stubber, refresh
 
 def test_expired_access_token_on_a_change_is_refreshed_and_retried(signed_in, stubber, refresh):
     page = show_page(signed_in, stubber)
+    number_checked(stubber)
     stubber.add_client_error(
         "set_user_settings",
         "NotAuthorizedException",

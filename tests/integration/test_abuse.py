@@ -1,0 +1,113 @@
+"""What an attacker (or two open tabs) tried, over real HTTP against gunicorn and the stand-in:
+SMS MFA for a number that isn't verified, a sign-out undone by a request still in flight."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.support.http import (
+    PortalFarm,
+    csrf_token,
+    get,
+    inject_latency,
+    portal_farm,
+    post,
+    session_cookie,
+    sign_in,
+    sms_mfa_at_standin,
+    stats,
+    wait_for_call,
+)
+from tests.support.servers import PortalServer
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
+    with portal_farm(tmp_path_factory.mktemp("abuse"), slots=1) as farm:
+        yield farm
+
+
+@pytest.fixture(scope="module")
+def portal(farm: PortalFarm) -> PortalServer:
+    return farm.portal()
+
+
+@pytest.fixture
+def cognito(farm: PortalFarm) -> Iterator:
+    assert farm.cognito is not None
+    farm.cognito.reset()
+    yield farm.cognito
+    farm.cognito.reset()
+
+
+def test_sms_mfa_is_never_turned_on_for_a_number_changed_in_another_tab(
+    portal: PortalServer, cognito
+) -> None:
+    """GET the page (verified number), change the number in a second tab, then post "turn on"
+    from the first tab with its token: Cognito's state now decides, and it says "unverified"."""
+    http = requests.Session()
+    first_tab = sign_in(http, portal.url, "alice")
+    assert "Turn on SMS MFA" in first_tab.text
+    second_tab = get(http, f"{portal.url}/settings/phone")
+    changed = post(
+        http,
+        f"{portal.url}/settings/phone",
+        data={
+            "csrf_token": csrf_token(second_tab),
+            "country": "US",
+            "phone_number": "(202) 555-0143",
+        },
+    )
+    assert changed.status_code == 303
+    before = stats(cognito)["api"].get("SetUserSettings")
+
+    turn_on = {"csrf_token": csrf_token(first_tab), "enable": "on"}
+    response = post(http, f"{portal.url}/settings/mfa", data=turn_on)
+    assert response.status_code == 303
+    assert stats(cognito)["api"].get("SetUserSettings") == before, "Cognito was asked"
+    assert not sms_mfa_at_standin(cognito, "alice")
+    page = get(http, f"{portal.url}/settings/mfa")
+    assert "SMS MFA: Off" in page.text
+    assert "verif" in page.text.lower()
+
+
+def test_a_sign_out_stays_done_whatever_finishes_after_it(portal: PortalServer, cognito) -> None:
+    """A slow change started before sign-out (it writes its notice to the session when it ends)
+    must not write the deleted session back: the copied cookie stays worthless."""
+    http = requests.Session()
+    page = sign_in(http, portal.url, "alice")
+    cookie = session_cookie(http, portal)
+    assert cookie
+    token = csrf_token(page)
+    inject_latency(cognito, "SetUserSettings", 3000)
+    slow: dict[str, requests.Response] = {}
+
+    def slow_change() -> None:
+        copy = requests.Session()
+        copy.cookies.set("mfa_portal", cookie)
+        slow["change"] = copy.post(
+            f"{portal.url}/settings/mfa",
+            data={"csrf_token": token, "enable": "off", "confirmed": "yes"},
+            allow_redirects=False,
+            timeout=30,
+        )
+
+    in_flight = threading.Thread(target=slow_change)
+    in_flight.start()
+    wait_for_call(cognito, "SetUserSettings")
+    signed_out = http.post(
+        f"{portal.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=30
+    )
+    assert signed_out.status_code == 303
+    in_flight.join(timeout=60)
+    assert slow["change"].status_code == 303, "the slow change answered"
+
+    replay = requests.Session()
+    replay.cookies.set("mfa_portal", cookie)
+    again = replay.get(f"{portal.url}/settings/mfa", allow_redirects=False, timeout=30)
+    assert again.status_code in (302, 303)
+    assert again.headers["Location"].startswith("/login")
