@@ -1,0 +1,23 @@
+"""The MDN HTTP Observatory grade of the deployment the README describes: A+."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.deployment import Deployment
+from tests.support.observatory import ScannerUnavailableError, installed_scanner, points_lost
+
+pytestmark = pytest.mark.deploy
+
+
+def test_the_observatory_grades_the_portal_behind_nginx_a_plus(deployment: Deployment) -> None:
+    try:
+        scanner = installed_scanner()
+    except ScannerUnavailableError as reason:
+        pytest.skip(str(reason))
+    result = scanner.scan(f"127.0.0.1:{deployment.ports.https}", deployment.certificates.ca_path)
+    assert "error" not in result, result
+    scan = result["scan"]
+    print(f"MDN HTTP Observatory: grade {scan['grade']}, score {scan['score']}/100")  # with -rP
+    lost = "\n".join(f"  {name}: {why}" for name, why in sorted(points_lost(result).items()))
+    assert scan["grade"] == "A+", f"grade {scan['grade']}, score {scan['score']}:\n{lost}"
