@@ -90,7 +90,9 @@ def test_every_asset_comes_from_the_installed_package(fresh_deployment: Deployme
         assert response.content == (ROOT / path.removeprefix("/")).read_bytes(), path
 
 
-@pytest.mark.parametrize("path", ["/", "/login", "/healthz", "/static/css/portal.css", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/healthz", "/readyz", "/static/css/portal.css", "/nope"]
+)
 def test_https_responses_carry_hsts_and_name_no_gunicorn(
     fresh_deployment: Deployment, path: str
 ) -> None:
