@@ -75,6 +75,7 @@ def test_check_passes_against_the_stand_in_over_tls(
         deployment.env,
         deployment.workdir,
     )
+    print(result.stdout)  # shown with -rP
     assert result.returncode == 0, result.stdout + result.stderr
     passed = {line.split(":")[0].removeprefix("PASS ") for line in result.stdout.splitlines()}
     assert passed >= PREFLIGHT_CHECKS, result.stdout

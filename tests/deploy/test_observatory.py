@@ -10,7 +10,11 @@ from tests.support.observatory import ScannerUnavailableError, installed_scanner
 pytestmark = pytest.mark.deploy
 
 
-def test_the_observatory_grades_the_portal_behind_nginx_a_plus(deployment: Deployment) -> None:
+@pytest.mark.timeout(420)  # the first run installs the scanner with npm (up to 300 s)
+def test_the_observatory_grades_the_portal_behind_nginx_a_plus(
+    fresh_deployment: Deployment,
+) -> None:
+    deployment = fresh_deployment
     try:
         scanner = installed_scanner()
     except ScannerUnavailableError as reason:
