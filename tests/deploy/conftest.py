@@ -50,10 +50,13 @@ def deployment(
 
 @pytest.fixture
 def fresh_deployment(deployment: Deployment) -> Iterator[Deployment]:
-    """The stand-in's users as seeded; afterwards, no traceback anywhere in the portal's log."""
+    """The stand-in's users as seeded; afterwards, the portal's log is all JSON lines (the
+    packaged gunicorn settings are in force) and holds no traceback."""
     deployment.cognito.reset()
     yield deployment
-    assert "Traceback" not in deployment.portal.log_text(), deployment.portal.log_tail()
+    log = deployment.portal.log_text()
+    assert "Traceback" not in log, deployment.portal.log_tail()
+    assert [line for line in log.splitlines() if not line.startswith("{")] == []
 
 
 @pytest.fixture(scope="session")
