@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import requests
@@ -38,16 +39,17 @@ def system_chromium() -> str | None:
     return None
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
+def launch_chromium(playwright: Playwright, extra_args: Sequence[str] = ()) -> Browser:
+    args = [*CHROMIUM_ARGS, *extra_args]
     executable = system_chromium()
     if executable:
-        return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        return playwright.chromium.launch(executable_path=executable, args=args)
     try:
-        return playwright.chromium.launch(args=CHROMIUM_ARGS)
+        return playwright.chromium.launch(args=args)
     except Exception:
         # A normal machine without a system Chromium: fetch Playwright's own build once.
         subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=True)
-        return playwright.chromium.launch(args=CHROMIUM_ARGS)
+        return playwright.chromium.launch(args=args)
 
 
 def screenshot(page: Page, name: str) -> Path:
