@@ -64,8 +64,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
     store = redis_client(settings)
+    cognito = CognitoService(settings)
     app.extensions["mfa_portal.settings"] = settings
-    app.extensions["mfa_portal.cognito"] = CognitoService(settings)
+    app.extensions["mfa_portal.cognito"] = cognito
     app.extensions["mfa_portal.redis"] = store
 
     probes = create_probe_app(settings, store)
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         init_headers(each, settings)
     app.wsgi_app = ProbeDispatcher(app.wsgi_app, probes.wsgi_app)  # type: ignore[method-assign]
     init_proxy(app, settings)
-    init_sessions(app, settings, store)
+    init_sessions(app, settings, store, cognito.revoke_refresh_token_quietly)
     init_rate_limits(app, settings)
     init_origin_check(app, settings)
     csrf.init_app(app)

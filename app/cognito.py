@@ -187,6 +187,19 @@ class CognitoService:
             params["ClientSecret"] = self._settings.client_secret
         self._call("RevokeToken", **params)
 
+    def revoke_refresh_token_quietly(self, refresh_token: str) -> bool:
+        """Best effort, for sessions that ended without their person (expiry): a failure is
+        logged, and the token still expires at Cognito by the app client's validity."""
+        try:
+            self.revoke_refresh_token(refresh_token)
+        except PortalError as error:
+            log.warning(
+                "refresh token not revoked",
+                extra={"event": "token_revoke", "outcome": "failed", "error_code": error.code},
+            )
+            return False
+        return True
+
 
 def _request_id(response: dict[str, Any]) -> str | None:
     return response.get("ResponseMetadata", {}).get("RequestId")

@@ -10,6 +10,15 @@ request that must not write its session (an error page) says so with ``discard_s
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 import redis
 from cachelib.file import FileSystemCache
 from flask import Flask, Request, g, session
@@ -18,6 +27,8 @@ from flask_session import Session
 from werkzeug.wrappers import Response
 
 from .config import Settings
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY_PREFIX = "mfa-portal:session:"
 
@@ -38,6 +49,89 @@ STORE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 
 class SessionStoreError(Exception):
     """The session store can't be reached: the portal answers 503 and writes nothing."""
+
+
+#: The disk store is swept at most this often per worker process, in the background.
+SWEEP_INTERVAL_SECONDS = 60
+#: At most this many files are removed by one sweep: bounded work, whatever piled up.
+SWEEP_BATCH = 500
+#: A session that never signed in (a sign-in started and abandoned) is kept this long.
+PENDING_SIGN_IN_SECONDS = 600
+
+
+class DiskSessionSweeper:
+    """Deletes expired sessions from the local-disk store and revokes their refresh tokens.
+
+    cachelib's ``FileSystemCache`` only forgets an expired entry when asked for it, so a session
+    nobody comes back to would stay on disk for good, refresh token and all. A session file is
+    written at least every ``SESSION_TOUCH_SECONDS`` while its person is active, so a file older
+    than the idle timeout (plus that) belongs to an expired session; one holding no signed-in
+    person (an abandoned sign-in, an ended-session marker) goes after ``PENDING_SIGN_IN_SECONDS``.
+    """
+
+    def __init__(
+        self, folder: FileSystemCache, path: str, idle_seconds: int, revoke: Callable[[str], object]
+    ) -> None:
+        self.folder = folder
+        self.path = Path(path)
+        self.signed_in_expiry = idle_seconds + SESSION_TOUCH_SECONDS
+        self.revoke = revoke
+        self._next_sweep = 0.0
+        self._lock = threading.Lock()
+
+    def maybe_sweep(self) -> None:
+        """Start a sweep in the background if none ran for a while (cheap when not due)."""
+        now = time.monotonic()
+        if now < self._next_sweep or not self._lock.acquire(blocking=False):
+            return
+        self._next_sweep = now + SWEEP_INTERVAL_SECONDS
+        threading.Thread(target=self._sweep_then_release, name="session-sweep", daemon=True).start()
+
+    def _sweep_then_release(self) -> None:
+        try:
+            self.sweep()
+        except Exception:
+            log.exception("session sweep failed", extra={"event": "session_sweep"})
+        finally:
+            self._lock.release()
+
+    def sweep(self, now: float | None = None) -> int:
+        """Remove up to ``SWEEP_BATCH`` expired session files; return how many went."""
+        now = time.time() if now is None else now
+        removed = 0
+        for entry in os.scandir(self.path):
+            if removed >= SWEEP_BATCH:
+                break
+            if entry.name.startswith("__") or not entry.is_file():
+                continue  # cachelib's own file count
+            age = now - entry.stat().st_mtime
+            if age <= min(self.signed_in_expiry, PENDING_SIGN_IN_SECONDS):
+                continue
+            data = self._read(entry.path)
+            signed_in = isinstance(data, dict) and "user" in data
+            if age <= (self.signed_in_expiry if signed_in else PENDING_SIGN_IN_SECONDS):
+                continue
+            if signed_in:
+                self._revoke(data)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(entry.path)
+            removed += 1
+        if removed:
+            log.info("expired sessions removed", extra={"event": "session_sweep", "count": removed})
+        return removed
+
+    def _read(self, path: str) -> object:
+        try:
+            with open(path, "rb") as stream:
+                stream.read(4)  # cachelib's expiry stamp; the age of the file is what counts
+                return self.folder.serializer.load(stream)
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+            return None
+
+    def _revoke(self, data: dict) -> None:
+        refresh_token = (data.get("tokens") or {}).get("refresh_token")
+        if refresh_token:
+            self.revoke(refresh_token)
 
 
 class SessionKeys:
@@ -139,8 +233,15 @@ def mark_session_ended(app: Flask) -> None:
     app.session_interface.end(session)  # type: ignore[attr-defined]
 
 
-def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> None:
-    """Backend-for-frontend sessions: the browser holds only an opaque id."""
+def init_sessions(
+    app: Flask,
+    settings: Settings,
+    store: redis.Redis | None,
+    revoke_refresh_token: Callable[[str], object],
+) -> None:
+    """Backend-for-frontend sessions: the browser holds only an opaque id. With Redis, a session
+    nobody comes back to vanishes with its key's TTL; on disk, ``DiskSessionSweeper`` removes it
+    and revokes its refresh token."""
     app.config.update(
         SESSION_PERMANENT=True,
         # The store keeps a session a little longer than the idle timeout, which the portal
@@ -166,6 +267,12 @@ def init_sessions(app: Flask, settings: Settings, store: redis.Redis | None) -> 
     app.session_interface = GuardedSessionInterface(
         app.session_interface, SessionKeys(store, folder)
     )
+    if folder is not None:
+        sweeper = DiskSessionSweeper(
+            folder, settings.session_dir, settings.session_idle_seconds, revoke_refresh_token
+        )
+        app.extensions["mfa_portal.session_sweeper"] = sweeper
+        app.before_request(sweeper.maybe_sweep)
 
     @app.before_request
     def refuse_without_a_store() -> None:
