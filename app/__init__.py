@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from . import auth, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
+from .forms import csrf_field
 from .health import ProbeDispatcher, create_probe_app
 from .observability import configure_logging, init_request_logging, log_unexpected_error
 from .security import (
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         return {
             "current_user": lambda: session.get("user"),
             "action_link": auth.action_link,
+            "csrf_field": csrf_field,
         }
 
     return app

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 REQUIRED_SCOPE = "aws.cognito.signin.user.admin"
 OAUTH_SCOPES = ("openid", "email", "phone", "profile", REQUIRED_SCOPE)
+#: The user pool's MFA configuration as COGNITO_POOL_MFA names it (Cognito: OFF, OPTIONAL, ON).
+POOL_MFA_MODES = ("off", "optional", "required")
 
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
@@ -58,6 +60,7 @@ class Settings:
     phone_default_region: str = "US"
     support_contact: str = ""
     log_level: str = "INFO"
+    pool_mfa: str = "optional"
 
     @property
     def https(self) -> bool:
@@ -167,6 +170,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"LOG_LEVEL={log_level!r} is malformed: expected DEBUG, INFO, WARNING or ERROR"
         )
+    pool_mfa = env.get("COGNITO_POOL_MFA", "").strip().lower() or "optional"
+    if pool_mfa not in POOL_MFA_MODES:
+        raise ConfigError(
+            f"COGNITO_POOL_MFA={pool_mfa!r} is malformed: expected off, optional or required "
+            "(the user pool's MFA setting)"
+        )
     redis_url = _optional(env, "REDIS_URL")
     if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL={redis_url!r} is malformed: expected redis://host:port/db")
@@ -205,4 +214,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         support_contact=env.get("SUPPORT_CONTACT", "").strip(),
         log_level=log_level,
+        pool_mfa=pool_mfa,
     )

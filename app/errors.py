@@ -159,6 +159,13 @@ CATALOG: dict[str, CatalogEntry] = {
         NextAction.CONTACT_SUPPORT,
         Severity.WARNING,
     ),
+    "InvalidParameterException:pool_mfa_off": CatalogEntry(
+        "Your organisation's sign-in doesn't use a second step, so SMS MFA isn't available.",
+        "Contact support if you think it should be.",
+        NextAction.CONTACT_SUPPORT,
+        Severity.WARNING,
+        operator_hint="COGNITO_POOL_MFA=off: the user pool's MFA is OFF",
+    ),
     "InvalidParameterException:update_phone": CatalogEntry(
         "That phone number couldn't be used.",
         "Check the number, including the country, and try again.",

@@ -10,10 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
 from .phone_numbers import PhoneNumberError, country_choices, normalise
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF input of a form with no other visible field (``{{ csrf_field() }}``)."""
+    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(
+        escape(generate_csrf())
+    )
 
 
 class SmsMfaForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""``/settings/mfa``: show whether SMS MFA protects the account, and turn it on or off."""
+"""``/settings/mfa``: show what protects the account and what the next sign-in will ask, and turn
+SMS MFA on or off."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .auth import (
     login_required,
     notice,
     service,
+    settings,
     status_or_error,
 )
 from .cognito import MfaStatus
@@ -20,19 +22,23 @@ from .errors import PortalError
 from .forms import SmsMfaForm
 from .observability import audit
 from .phone_numbers import mask
+from .protection import PoolMfa, Protection, describe
 
 bp = Blueprint("mfa", __name__)
 
 
-def phone_ready_now() -> bool:
-    """Whether Cognito has a verified number for the person at this moment.
+def pool_mfa() -> PoolMfa:
+    return PoolMfa(settings().pool_mfa)
 
-    Decided on Cognito's state when the change is asked for, never on what a page showed
-    earlier: the number may have changed since in another tab (a typo there would lock the
-    person out at their next sign-in). Costs one GetUser per "turn on".
-    """
-    status: MfaStatus = call_with_token(service().get_mfa_status)
-    return status.can_enable_sms_mfa
+
+def protection_of(status: MfaStatus) -> Protection:
+    return describe(status, pool_mfa(), mask(status.phone_number))
+
+
+def current_status() -> MfaStatus:
+    """Cognito's state at this moment (one GetUser), for decisions a page shown earlier can't
+    make: the number may have changed since in another tab."""
+    return call_with_token(service().get_mfa_status)
 
 
 @bp.get("/settings/mfa")
@@ -42,8 +48,17 @@ def settings_page() -> str | tuple[str, int]:
     if isinstance(status, PortalError):
         return render_template("mfa/settings.html", status=None, error=notice(status)), 503
     return render_template(
-        "mfa/settings.html", status=status, masked_phone=mask(status.phone_number)
+        "mfa/settings.html",
+        status=status,
+        protection=protection_of(status),
+        masked_phone=mask(status.phone_number),
     )
+
+
+def _refuse(error: PortalError, event: str) -> Response:
+    audit(event, "refused", reason=error.variant)
+    flash(notice(error), error.entry.severity.value)
+    return redirect(url_for("mfa.settings_page"), 303)
 
 
 @bp.post("/settings/mfa")
@@ -58,26 +73,29 @@ def change() -> Response | str:
             "warning",
         )
         return redirect(url_for("mfa.settings_page"), 303)
-    if not form.wants_on and form.confirmed.data != "yes":
-        return render_template("mfa/confirm_off.html")
     event = "sms_mfa_on" if form.wants_on else "sms_mfa_off"
+    pool = pool_mfa()
+    if pool == PoolMfa.OFF:
+        return _refuse(PortalError("InvalidParameterException", variant="pool_mfa_off"), event)
+    if not form.wants_on and pool == PoolMfa.REQUIRED:
+        # Cognito would go on asking for a second step: an "off" that doesn't take effect.
+        return _refuse(PortalError("InvalidParameterException", variant="disable_sms_mfa"), event)
     try:
-        if form.wants_on and not phone_ready_now():
-            audit(event, "refused", reason="phone_not_verified")
-            flash(
-                notice(PortalError("InvalidParameterException", variant="enable_sms_mfa")),
-                "warning",
+        if form.wants_on and not current_status().can_enable_sms_mfa:
+            return _refuse(
+                PortalError("InvalidParameterException", variant="enable_sms_mfa"), event
             )
-            return redirect(url_for("mfa.settings_page"), 303)
+        if not form.wants_on and form.confirmed.data != "yes":
+            status = current_status()
+            return render_template(
+                "mfa/confirm_off.html", protection=protection_of(status), status=status
+            )
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)
     except PortalError as error:
         return change_failed(error, event, "mfa.settings_page")
     audit(event, "ok", cognito_request_id=request_id)
-    if form.wants_on:
-        text = (
-            "SMS MFA is now on. From your next sign-in, we'll text you a code after your password."
-        )
-    else:
-        text = "SMS MFA is now off. Your account is protected by your password only."
-    flash({"text": text, "action": "none"}, "success")
+    text = "SMS MFA is now on." if form.wants_on else "SMS MFA is now off."
+    flash(
+        {"text": f"{text} Below is what your next sign-in will ask.", "action": "none"}, "success"
+    )
     return redirect(url_for("mfa.settings_page"), 303)

@@ -101,6 +101,15 @@ def register_error_pages(app: Flask) -> None:
     def method_not_allowed(error: HTTPException) -> tuple[str, int]:
         return _error_page(405, "Not allowed", "That action isn't available here.")
 
+    @app.errorhandler(413)
+    def too_large(error: HTTPException) -> tuple[str, int]:
+        return _error_page(
+            413,
+            "That was too much to send",
+            "What you sent is larger than any form here needs. Nothing was changed. "
+            "Go back and try again.",
+        )
+
     @app.errorhandler(HTTPException)
     def other_http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500

@@ -555,6 +555,10 @@ def _describe(check: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any] 
         )
 
 
+#: Cognito's MfaConfiguration, as COGNITO_POOL_MFA says it.
+POOL_MFA_SETTING = {"OFF": "off", "OPTIONAL": "optional", "ON": "required"}
+
+
 def check_user_pool(client: Any, settings: Settings) -> Result:
     check = "user pool"
     response = _describe(check, lambda: client.describe_user_pool(UserPoolId=settings.user_pool_id))
@@ -562,6 +566,14 @@ def check_user_pool(client: Any, settings: Settings) -> Result:
         return response
     pool = response.get("UserPool", {})
     mode = pool.get("MfaConfiguration", "OFF")
+    expected = POOL_MFA_SETTING.get(mode, mode.lower())
+    if settings.pool_mfa != expected:
+        return failed(
+            check,
+            f"the pool's MFA is {mode} but COGNITO_POOL_MFA={settings.pool_mfa}: the MFA page "
+            "would tell people the wrong thing about their next sign-in",
+            f"set COGNITO_POOL_MFA={expected}",
+        )
     if mode == "OFF":
         return failed(
             check,

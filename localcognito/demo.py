@@ -34,6 +34,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: floa
 def port_taken(host: str, port: int) -> bool:
     """True when something already listens there (the demo would otherwise report it as ours)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As a server binds: connections of a server that just stopped (TIME_WAIT) don't count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

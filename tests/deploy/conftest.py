@@ -15,19 +15,19 @@ from tests.support.nginx import find_nginx
 from tests.support.tls import TestCertificates, make_test_certificates
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def production_install(tmp_path_factory: pytest.TempPathFactory) -> ProductionInstall:
     install = install_production(tmp_path_factory.mktemp("production-install"))
     assert not install.can_import("moto"), "a production install must not need (or hold) moto"
     return install
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> TestCertificates:
     return make_test_certificates(tmp_path_factory.mktemp("tls"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def nginx() -> str:
     found = find_nginx()
     if found is None:
@@ -35,7 +35,7 @@ def nginx() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployment(
     production_install: ProductionInstall,
     certificates: TestCertificates,
@@ -59,7 +59,7 @@ def fresh_deployment(deployment: Deployment) -> Iterator[Deployment]:
     assert [line for line in log.splitlines() if not line.startswith("{")] == []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(certificates: TestCertificates) -> Iterator[Browser]:
     """Chromium trusting exactly the test certificate's key (nothing else is waved through)."""
     with sync_playwright() as playwright:

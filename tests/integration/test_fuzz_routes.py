@@ -185,7 +185,8 @@ def test_no_route_ever_fails_or_changes_anything_without_a_csrf_token(
         shown = {**sent, "body": repr(sent["body"])[:200]}
         assert response.status_code < 500, (shown, response.status_code)
         if sent["oversized"]:
-            assert response.status_code == 413
+            # Another site's Origin is refused before the body is read (400); else it's too big.
+            assert response.status_code in ((400, 413) if "Origin" in sent["headers"] else (413,))
             assert "Nothing was changed" in response.text
         alice_unchanged(fuzzing.cognito)
 

@@ -227,6 +227,7 @@ def test_every_kind_of_response_carries_the_security_headers(portal: PortalServe
     # Signed in, the error page has a sign-out form: it must not read the oversized body.
     too_large = signed_in.post(f"{portal.url}/settings/mfa", data={"x": "y" * 20_000}, timeout=10)
     assert too_large.status_code == 413
+    assert "That was too much to send" in too_large.text
     responses.append(too_large)
     for response in responses:
         if urlsplit(response.url).port == portal.port:

@@ -130,12 +130,14 @@ def test_signed_out_session_cannot_be_replayed_after_an_ending_error(app, signed
 
 def test_turning_off_needs_confirmation(signed_in, stubber, cognito_calls):
     page = show_page(signed_in, stubber, legacy_sms=True)
+    number_checked(stubber, legacy_sms=True)  # the confirmation says what protection is lost
     first = signed_in.post(
         "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "off"}
     )
     assert first.status_code == 200
     assert "Yes, turn off SMS MFA" in first.text
-    assert cognito_calls == ["GetUser"]
+    assert "anyone who learns your password can sign in" in first.text
+    assert cognito_calls == ["GetUser", "GetUser"]
 
     stubber.add_response("set_user_settings", {}, DISABLE)
     second = signed_in.post(
@@ -143,7 +145,7 @@ def test_turning_off_needs_confirmation(signed_in, stubber, cognito_calls):
         data={"csrf_token": csrf_token(first.text), "enable": "off", "confirmed": "yes"},
     )
     assert second.status_code == 303
-    assert cognito_calls == ["GetUser", "SetUserSettings"]
+    assert cognito_calls == ["GetUser", "GetUser", "SetUserSettings"]
     page = show_page(signed_in, stubber)
     assert "SMS MFA is now off" in page.text
     assert "SMS MFA: Off" in page.text

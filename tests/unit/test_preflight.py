@@ -3,6 +3,7 @@ tiny local server, against the local stand-in, and (with credentials) against bo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator
@@ -428,17 +429,23 @@ def stubbed(idp: Any, operation: str, response: dict[str, Any] | None, **error: 
 
 
 @pytest.mark.parametrize(
-    ("response", "status", "text"),
+    ("response", "pool_mfa", "status", "text"),
     [
-        (pool(), "PASS", "MfaConfiguration OPTIONAL, SMS configured"),
-        (pool("ON"), "PASS", "MfaConfiguration ON"),
-        (pool("OFF"), "FAIL", "MFA is OFF"),
-        (pool(sms=False), "FAIL", "no SMS configuration"),
+        (pool(), "optional", "PASS", "MfaConfiguration OPTIONAL, SMS configured"),
+        (pool("ON"), "required", "PASS", "MfaConfiguration ON"),
+        (pool("OFF"), "off", "FAIL", "MFA is OFF"),
+        (pool(sms=False), "optional", "FAIL", "no SMS configuration"),
+        (pool("ON"), "optional", "FAIL", "set COGNITO_POOL_MFA=required"),
+        (pool("OPTIONAL"), "required", "FAIL", "set COGNITO_POOL_MFA=optional"),
+        (pool("OFF"), "optional", "FAIL", "set COGNITO_POOL_MFA=off"),
     ],
 )
-def test_the_user_pool_must_allow_sms_mfa(idp, unit_settings, response, status, text):
+def test_the_user_pool_must_allow_sms_mfa_as_configured(
+    idp, unit_settings, response, pool_mfa, status, text
+):
+    settings = dataclasses.replace(unit_settings, pool_mfa=pool_mfa)
     with stubbed(idp, "describe_user_pool", response):
-        result = preflight.check_user_pool(idp, unit_settings)
+        result = preflight.check_user_pool(idp, settings)
     assert result.status == status
     assert text in result.line()
 
