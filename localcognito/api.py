@@ -6,14 +6,19 @@ other operation is passed to moto's own `CognitoIdpResponse`.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import re
 import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+import botocore.session
+from botocore.model import ServiceModel
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.cognitoidp.utils import check_secret_hash
@@ -25,6 +30,7 @@ from .codes import CognitoError, mask_phone
 from .state import StandIn, mfa_options, set_mfa_options
 from .tokens import ADMIN_SCOPE
 
+logger = logging.getLogger(__name__)
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 E164 = re.compile(r"^\+[1-9]\d{4,14}$")
 Handler = Callable[[StandIn, dict[str, Any]], dict[str, Any]]
@@ -92,21 +98,72 @@ def _error_response(code: str, message: str, status: int) -> Response:
 
 
 def _delegate_to_moto(state: StandIn, request: Request) -> Response:
+    """Hand the call to moto, on a fresh copy of the body.
+
+    Our own handling has already read the request's body stream, so moto must get a new one:
+    on the spent stream it would wait for ``Content-Length`` bytes that never come.
+    """
+    body = request.get_data()
     environ = dict(request.environ)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
     environ["HTTP_X_MOTO_ACCOUNT_ID"] = state.account_id
     environ["HTTP_USER_AGENT"] = f"local-cognito region/{state.region}"
     environ.pop("HTTP_AUTHORIZATION", None)
+    operation = request.headers["X-Amz-Target"].split(".")[-1]
+    missing = missing_required_parameters(operation, json.loads(body or b"{}"))
+    if missing:
+        return _error_response("InvalidParameterException", _null_message(missing), 400)
     moto_request = MotoRequest(environ)
     moto_request.get_data()
     try:
         status, headers, body = CognitoIdpResponse.dispatch(moto_request)
     except NotImplementedError:
-        operation = request.headers["X-Amz-Target"].split(".")[-1]
         return _error_response(
             "UnsupportedOperationException", f"{operation} is not supported by local-cognito", 400
         )
+    except (_RESTError, CognitoError, ServiceException):
+        raise
+    except Exception as exc:
+        # moto trusts its input (e.g. a pool id it does not know raises KeyError); answer as
+        # Cognito answers a failure of its own rather than with a page boto3 cannot read.
+        logger.exception("moto failed on %s", operation)
+        return _error_response(
+            "InternalErrorException", f"local-cognito (moto) failed: {type(exc).__name__}", 500
+        )
     headers = {k: str(v) for k, v in dict(headers).items() if k.lower() != "status"}
     return Response(body, int(status), headers=headers)
+
+
+def missing_required_parameters(operation: str, params: Any) -> list[str]:
+    """The top-level members the service model requires that ``params`` lacks.
+
+    Cognito refuses such a call with a validation error before doing anything; moto assumes
+    well-formed input and fails with a server error instead.
+    """
+    model = _service_model()
+    if operation not in model.operation_names:
+        return []
+    shape = model.operation_model(operation).input_shape
+    if shape is None:
+        return []
+    given = params if isinstance(params, dict) else {}
+    return [name for name in shape.required_members if given.get(name) is None]
+
+
+@cache
+def _service_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model("cognito-idp")
+
+
+def _null_message(missing: list[str]) -> str:
+    details = "; ".join(
+        f"Value null at '{name[:1].lower()}{name[1:]}' failed to satisfy constraint: "
+        "Member must not be null"
+        for name in missing
+    )
+    count = len(missing)
+    return f"{count} validation error{'s' if count > 1 else ''} detected: {details}"
 
 
 def _user_for_token(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:

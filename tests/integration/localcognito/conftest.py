@@ -34,6 +34,18 @@ def idp(cognito: LocalCognito) -> Any:
 
 
 @pytest.fixture
+def admin_idp(cognito: LocalCognito) -> Any:
+    """A client for the IAM-authorized (admin) operations: the stand-in takes any credentials."""
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=cognito.url,
+        region_name=cognito.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+@pytest.fixture
 def sign_in(cognito: LocalCognito, idp: Any) -> Callable[..., dict[str, Any]]:
     """InitiateAuth USER_PASSWORD_AUTH; answers the SMS challenge from the outbox if asked."""
 
