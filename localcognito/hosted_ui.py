@@ -86,6 +86,17 @@ class AuthRequest:
         }
         return urlencode({k: v for k, v in params.items() if v})
 
+    def documented_query(self) -> str:
+        """Only what Cognito documents for the sign-in after /logout (no PKCE, no nonce)."""
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "scope": " ".join(self.scopes),
+            "state": self.state,
+        }
+        return urlencode({k: v for k, v in params.items() if v})
+
 
 @dataclass
 class AuthorizationCode:
@@ -620,7 +631,8 @@ def create_blueprint(state: StandIn) -> Blueprint:
                     auth = parse_auth_request(state, request.args)
                 except AuthorizeError as error:
                     return _authorize_error_response(error)
-                response = redirect(f"/login?{auth.query()}", 302)
+                query = auth.documented_query() if state.strict_logout_params else auth.query()
+                response = redirect(f"/login?{query}", 302)
             else:
                 return _html(
                     pages.message_page(

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import api, devtools, hosted_ui
-from .seed import normalize_seed
+from .seed import normalize_seed, with_pool_mfa, with_strict_logout
 from .state import StandIn
 
 
@@ -73,8 +73,17 @@ class LocalCognito:
         port: int = 0,
         *,
         log_requests: bool = False,
+        pool_mfa: str | None = None,
+        strict_logout_params: bool | None = None,
     ) -> None:
+        """``pool_mfa`` ("off", "optional", "required") and ``strict_logout_params`` override
+        the seed (see `seed.with_pool_mfa` and `seed.with_strict_logout`)."""
         self.log_requests = log_requests
+        seed = normalize_seed(seed)
+        if pool_mfa is not None:
+            seed = with_pool_mfa(seed, pool_mfa)
+        if strict_logout_params is not None:
+            seed = with_strict_logout(seed, strict_logout_params)
         self.seed = normalize_seed(seed)
         self.host = host
         self.port = port

@@ -187,6 +187,10 @@ class StandIn:
         return self.pool._get_user(username)
 
     @property
+    def strict_logout_params(self) -> bool:
+        return bool(self.seed["user_pool"].get("strict_logout_params"))
+
+    @property
     def pool_mfa(self) -> PoolMfa:
         return PoolMfa.of(self.pool)
 
