@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from lc_helpers import outbox, secret_hash
 
 from localcognito import totp
+from localcognito.seed import SeedError, default_seed, normalize_seed, with_pool_mfa
 from localcognito.server import LocalCognito
 
 SMS = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
@@ -287,3 +288,20 @@ def test_new_password_then_mfa_in_a_required_pool(cognito, idp, admin_idp, sign_
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     after = respond(idp, cognito, challenge, NEW_PASSWORD="Alice-Passw0rd!2")
     assert after["ChallengeName"] == "SMS_MFA"
+
+
+@pytest.mark.parametrize(
+    ("mode", "configuration"),
+    [("off", "OFF"), ("optional", "OPTIONAL"), ("required", "ON"), ("ON", "ON")],
+)
+def test_pool_mfa_modes_by_their_cli_names(mode, configuration):
+    seed = normalize_seed(with_pool_mfa(default_seed(), mode))
+    assert seed["user_pool"]["mfa_configuration"] == configuration
+
+
+def test_pool_mfa_seed_errors_name_the_field():
+    with pytest.raises(SeedError, match="pool MFA mode"):
+        with_pool_mfa(default_seed(), "sometimes")
+    no_factor = with_pool_mfa(default_seed(), "required", sms=False, software_token=False)
+    with pytest.raises(SeedError, match="sms_mfa or software_token_mfa"):
+        normalize_seed(no_factor)
