@@ -461,6 +461,8 @@ def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[st
     responses = params.get("ChallengeResponses") or {}
     name = params.get("ChallengeName", "")
     session = params.get("Session", "")
+    if name == "PASSWORD_VERIFIER":
+        return _respond_password_verifier(state, pool, client, responses)
     respond = CHALLENGE_RESPONDERS.get(name)
     if respond is None:
         return state.backend.respond_to_auth_challenge(session, client.id, name, responses)
@@ -472,6 +474,29 @@ def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[st
         client, responses.get("USERNAME", user.username), responses.get("SECRET_HASH")
     )
     return respond(state, pool, client, user, session, responses)
+
+
+def _respond_password_verifier(
+    state: StandIn,
+    pool: LocalUserPool,
+    client: CognitoIdpUserPoolClient,
+    responses: dict[str, Any],
+) -> dict[str, Any]:
+    """The second half of USER_SRP_AUTH (the first is moto's), then the pool's MFA steps.
+
+    Like moto, the stand-in does not check the SRP proof itself, only that it was sent.
+    """
+    entry = state.backend.sessions.pop(responses.get("PASSWORD_CLAIM_SECRET_BLOCK", ""), None)
+    proof = responses.get("PASSWORD_CLAIM_SIGNATURE") and responses.get("TIMESTAMP")
+    user = entry[1]._get_user(entry[0]) if entry else None
+    if user is None or not proof:
+        raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
+    _check_secret_hash(
+        client, responses.get("USERNAME", user.username), responses.get("SECRET_HASH")
+    )
+    if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
+        return _challenge(state, pool, client, user, NEW_PASSWORD_REQUIRED)
+    return _after_first_factor(state, pool, client, user)
 
 
 def _respond_with_code(
