@@ -28,9 +28,7 @@ time = StandInTime()
 
 
 @cognitoidp_aws_verified()
-def test_authorize_user_with_force_password_change_status(
-    user_pool=None, user_pool_client=None
-):
+def test_authorize_user_with_force_password_change_status(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
     pool_id = user_pool["UserPool"]["Id"]
     client_id = user_pool_client["UserPoolClient"]["ClientId"]
@@ -62,9 +60,7 @@ def test_authorize_user_with_force_password_change_status(
     )
 
     # Try to log in with user in status FORCE_CHANGE_PASSWORD
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     result = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -88,9 +84,7 @@ def test_authorize_user_with_force_password_change_status(
     assert result["AuthenticationResult"]["RefreshToken"] is not None
 
 
-@cognitoidp_aws_verified(
-    read_attributes=["given_name"], explicit_auth_flows=["ADMIN_NO_SRP_AUTH"]
-)
+@cognitoidp_aws_verified(read_attributes=["given_name"], explicit_auth_flows=["ADMIN_NO_SRP_AUTH"])
 def test_group_in_access_token(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
 
@@ -110,9 +104,7 @@ def test_group_in_access_token(user_pool=None, user_pool_client=None):
         UserAttributes=[{"Name": "given_name", "Value": user_attribute_value}],
     )
 
-    conn.admin_add_user_to_group(
-        UserPoolId=user_pool_id, Username=username, GroupName=group_name
-    )
+    conn.admin_add_user_to_group(UserPoolId=user_pool_id, Username=username, GroupName=group_name)
 
     result = conn.admin_initiate_auth(
         UserPoolId=user_pool_id,
@@ -139,9 +131,7 @@ def test_group_in_access_token(user_pool=None, user_pool_client=None):
     assert payload.claims["cognito:groups"] == [group_name]
 
 
-@cognitoidp_aws_verified(
-    read_attributes=["given_name"], explicit_auth_flows=["ADMIN_NO_SRP_AUTH"]
-)
+@cognitoidp_aws_verified(read_attributes=["given_name"], explicit_auth_flows=["ADMIN_NO_SRP_AUTH"])
 def test_scope_in_access_token(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
 
@@ -183,9 +173,7 @@ def test_scope_in_access_token(user_pool=None, user_pool_client=None):
     assert payload.claims["scope"] == "aws.cognito.signin.user.admin"
 
 
-@cognitoidp_aws_verified(
-    generate_secret=True, explicit_auth_flows=["ADMIN_NO_SRP_AUTH"]
-)
+@cognitoidp_aws_verified(generate_secret=True, explicit_auth_flows=["ADMIN_NO_SRP_AUTH"])
 def test_jti_in_tokens(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
 
@@ -284,9 +272,7 @@ def test_jti_in_tokens(user_pool=None, user_pool_client=None):
         AuthParameters=auth_params,
     )
 
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     new_session = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -326,13 +312,11 @@ def user_authentication_flow(
     secret_hash = pycognito.aws_srp.AWSSRP.get_secret_hash(
         username=username, client_id=client_id, client_secret=client_secret
     )
-    conn.sign_up(
-        ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash
-    )
+    conn.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
 
-    client_secret = conn.describe_user_pool_client(
-        UserPoolId=user_pool_id, ClientId=client_id
-    )["UserPoolClient"]["ClientSecret"]
+    client_secret = conn.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
 
     conn.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
 
@@ -352,9 +336,7 @@ def user_authentication_flow(
         AuthParameters=auth_params,
     )
 
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     result = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -406,9 +388,7 @@ def user_authentication_flow(
             },
         )
 
-        challenge_response = aws_srp.process_challenge(
-            result["ChallengeParameters"], auth_params
-        )
+        challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
         result = conn.respond_to_auth_challenge(
             ClientId=client_id,
             ChallengeName=result["ChallengeName"],
@@ -464,13 +444,11 @@ def test_user_authentication_flow_mfa_on(user_pool=None, user_pool_client=None):
     secret_hash = pycognito.aws_srp.AWSSRP.get_secret_hash(
         username=username, client_id=client_id, client_secret=client_secret
     )
-    conn.sign_up(
-        ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash
-    )
+    conn.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
 
-    client_secret = conn.describe_user_pool_client(
-        UserPoolId=user_pool_id, ClientId=client_id
-    )["UserPoolClient"]["ClientSecret"]
+    client_secret = conn.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
 
     conn.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
 
@@ -490,9 +468,7 @@ def test_user_authentication_flow_mfa_on(user_pool=None, user_pool_client=None):
         AuthParameters=auth_params,
     )
 
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     result = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -520,9 +496,7 @@ def test_user_authentication_flow_mfa_on(user_pool=None, user_pool_client=None):
         },
     )
 
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     result = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -567,13 +541,11 @@ def test_user_authentication_flow_mfa_optional(user_pool=None, user_pool_client=
     secret_hash = pycognito.aws_srp.AWSSRP.get_secret_hash(
         username=username, client_id=client_id, client_secret=client_secret
     )
-    conn.sign_up(
-        ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash
-    )
+    conn.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
 
-    client_secret = conn.describe_user_pool_client(
-        UserPoolId=user_pool_id, ClientId=client_id
-    )["UserPoolClient"]["ClientSecret"]
+    client_secret = conn.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
 
     conn.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
 
@@ -593,9 +565,7 @@ def test_user_authentication_flow_mfa_optional(user_pool=None, user_pool_client=
         AuthParameters=auth_params,
     )
 
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     result = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -603,9 +573,7 @@ def test_user_authentication_flow_mfa_optional(user_pool=None, user_pool_client=
     )
 
     # add mfa token
-    resp = conn.associate_software_token(
-        AccessToken=result["AuthenticationResult"]["AccessToken"]
-    )
+    resp = conn.associate_software_token(AccessToken=result["AuthenticationResult"]["AccessToken"])
     secret_code = resp["SecretCode"]
     totp = pyotp.TOTP(secret_code)
     user_code = totp.now()
@@ -632,9 +600,7 @@ def test_user_authentication_flow_mfa_optional(user_pool=None, user_pool_client=
         },
     )
 
-    challenge_response = aws_srp.process_challenge(
-        result["ChallengeParameters"], auth_params
-    )
+    challenge_response = aws_srp.process_challenge(result["ChallengeParameters"], auth_params)
     result = conn.respond_to_auth_challenge(
         ClientId=client_id,
         ChallengeName=result["ChallengeName"],
@@ -665,9 +631,7 @@ def test_user_authentication_flow_mfa_optional(user_pool=None, user_pool_client=
 
 
 @cognitoidp_aws_verified(recovery=[{"Name": "verified_email", "Priority": 1}])
-def test_forgot_password_with_email_delivery_details(
-    user_pool=None, user_pool_client=None
-):
+def test_forgot_password_with_email_delivery_details(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
     user_pool_id = user_pool["UserPool"]["Id"]
     client_id = user_pool_client["UserPoolClient"]["ClientId"]
@@ -749,9 +713,7 @@ def test_sign_up_with_verified_email(user_pool=None, user_pool_client=None):
 @cognitoidp_aws_verified(
     recovery=[{"Name": "verified_email", "Priority": 1}], verified_attributes=["email"]
 )
-def test_sign_up_with_verified_but_not_supplied_email(
-    user_pool=None, user_pool_client=None
-):
+def test_sign_up_with_verified_but_not_supplied_email(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
     client_id = user_pool_client["UserPoolClient"]["ClientId"]
     username = str(uuid.uuid4())
@@ -805,9 +767,7 @@ def get_jwt_payload(access_token):
     return payload
 
 
-@cognitoidp_aws_verified(
-    generate_secret=True, explicit_auth_flows=["USER_PASSWORD_AUTH"]
-)
+@cognitoidp_aws_verified(generate_secret=True, explicit_auth_flows=["USER_PASSWORD_AUTH"])
 def test_initiate_auth_USER_PASSWORD_AUTH(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
 
@@ -866,9 +826,7 @@ def test_initiate_auth_USER_PASSWORD_AUTH(user_pool=None, user_pool_client=None)
     explicit_auth_flows=["USER_PASSWORD_AUTH"],
     username_attributes=["email"],
 )
-def test_initiate_auth_USER_PASSWORD_AUTH_with_email(
-    user_pool=None, user_pool_client=None
-):
+def test_initiate_auth_USER_PASSWORD_AUTH_with_email(user_pool=None, user_pool_client=None):
     conn = boto3.client("cognito-idp", "us-west-2")
 
     username = "test@moto.com"
@@ -880,13 +838,11 @@ def test_initiate_auth_USER_PASSWORD_AUTH_with_email(
     secret_hash = pycognito.aws_srp.AWSSRP.get_secret_hash(
         username=username, client_id=client_id, client_secret=client_secret
     )
-    conn.sign_up(
-        ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash
-    )
+    conn.sign_up(ClientId=client_id, Username=username, Password=password, SecretHash=secret_hash)
 
-    client_secret = conn.describe_user_pool_client(
-        UserPoolId=user_pool_id, ClientId=client_id
-    )["UserPoolClient"]["ClientSecret"]
+    client_secret = conn.describe_user_pool_client(UserPoolId=user_pool_id, ClientId=client_id)[
+        "UserPoolClient"
+    ]["ClientSecret"]
 
     conn.admin_confirm_sign_up(UserPoolId=user_pool_id, Username=username)
     auth_result = conn.initiate_auth(
