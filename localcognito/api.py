@@ -48,6 +48,7 @@ from .state import StandIn, mfa_options, set_mfa_options
 from .tokens import ADMIN_SCOPE, LocalUserPool
 
 logger = logging.getLogger(__name__)
+SMS_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 E164 = re.compile(r"^\+[1-9]\d{4,14}$")
 Handler = Callable[[StandIn, dict[str, Any]], dict[str, Any]]
@@ -196,8 +197,9 @@ def _user_for_token(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:
 def get_user(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     user = _user_for_token(state, params)
     body: dict[str, Any] = {"Username": user.username, "UserAttributes": user.attributes}
-    if mfa_options(user):
-        body["MFAOptions"] = mfa_options(user)
+    if mfa_options(user) or user.sms_mfa_enabled:
+        # SMS turned on by SetUserMFAPreference shows in the legacy field too (docs/stand-in.md).
+        body["MFAOptions"] = mfa_options(user) or [SMS_OPTION]
     settings = user.to_json(extended=True)
     if settings["UserMFASettingList"]:
         body["UserMFASettingList"] = settings["UserMFASettingList"]

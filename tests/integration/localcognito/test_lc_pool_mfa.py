@@ -230,7 +230,7 @@ def test_get_user_reports_both_kinds_of_setting(idp, access_token):
     user = idp.get_user(AccessToken=token)
     assert user["UserMFASettingList"] == ["SMS_MFA"]
     assert user["PreferredMfaSetting"] == "SMS_MFA"
-    assert user.get("MFAOptions", []) == []
+    assert user["MFAOptions"] == [SMS]
 
     idp.set_user_mfa_preference(AccessToken=token, SMSMfaSettings={"Enabled": False})
     idp.set_user_settings(AccessToken=token, MFAOptions=[SMS])
