@@ -8,9 +8,26 @@ from typing import Any
 
 import boto3
 import pytest
+from contract_target import (
+    LIVE_SKIP_REASON,
+    ContractTarget,
+    live_target_from_env,
+    stand_in_target,
+)
 from lc_helpers import PASSWORDS, HostedUi, secret_hash
 
 from localcognito.server import LocalCognito
+
+
+@pytest.fixture(params=["stand-in", pytest.param("live", marks=pytest.mark.live)])
+def target(request: pytest.FixtureRequest) -> ContractTarget:
+    """The stand-in, or (``pytest -m live``) the real user pool named by LIVE_COGNITO_*."""
+    if request.param == "live":
+        live = live_target_from_env()
+        if live is None:
+            pytest.skip(LIVE_SKIP_REASON)
+        return live
+    return stand_in_target(request.getfixturevalue("cognito"))
 
 
 @pytest.fixture(autouse=True)
