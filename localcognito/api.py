@@ -41,7 +41,6 @@ from .signin import (
     check_mfa_code,
     check_password,
     choose_factor,
-    complete_software_token_setup,
     start_challenge,
 )
 from .state import StandIn, mfa_options, set_mfa_options
@@ -349,7 +348,6 @@ def verify_software_token(state: StandIn, params: dict[str, Any]) -> dict[str, A
         raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
     user = _challenge_user(state, challenge)
     state.totp_clock.verify_pending(user, code)
-    complete_software_token_setup(user)
     challenge.token_verified = True
     return {"Status": "SUCCESS", "Session": state.challenges.renew(session)}
 

@@ -35,7 +35,6 @@ from .signin import (
     check_mfa_code,
     check_password,
     choose_factor,
-    complete_software_token_setup,
     start_challenge,
 )
 from .state import StandIn
@@ -437,7 +436,6 @@ def create_blueprint(state: StandIn) -> Blueprint:
             except CognitoError:
                 page = challenge_page(auth, user, session, challenge, INVALID_CODE_MESSAGE)
                 return _html(page, 400)
-            complete_software_token_setup(user)
             state.challenges.finish(session)
             return finish_sign_in(auth, user.username, int(time.time()))
 

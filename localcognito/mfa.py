@@ -79,12 +79,16 @@ def user_factors(pool: PoolMfa, user: CognitoIdpUser) -> list[str]:
     """The factors this user has turned on that the pool allows and that can be delivered.
 
     SMS counts when turned on either way: the legacy ``MFAOptions`` or ``SetUserMFAPreference``.
+    In a required pool a verified authenticator app counts even when it is not turned on: that is
+    how an app set up at an ``MFA_SETUP`` challenge is used from then on, while Cognito's
+    ``UserMFASettingList`` stays empty (aws/aws-sdk#693, aws/aws-sdk-js-v3#7961).
     """
     factors = []
     sms_on = bool(legacy_mfa_options(user)) or user.sms_mfa_enabled
     if pool.sms and sms_on and has_phone(user):
         factors.append(SMS_MFA)
-    if pool.software_token and user.software_token_mfa_enabled and user.token_verified:
+    app_on = user.software_token_mfa_enabled or pool.mode == "ON"
+    if pool.software_token and app_on and user.token_verified:
         factors.append(SOFTWARE_TOKEN_MFA)
     return factors
 

@@ -95,8 +95,3 @@ def choose_factor(pool: CognitoIdpUserPool, user: CognitoIdpUser, answer: str) -
     if answer not in user_factors(PoolMfa.of(pool), user):
         raise CognitoError("InvalidParameterException", f"Invalid ANSWER: {answer}")
     return answer
-
-
-def complete_software_token_setup(user: CognitoIdpUser) -> None:
-    """After MFA_SETUP: the verified authenticator app is the user's factor from now on."""
-    user.software_token_mfa_enabled = True

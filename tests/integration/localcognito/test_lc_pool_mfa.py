@@ -157,13 +157,24 @@ def test_required_pool_sets_up_an_authenticator_for_a_user_without_factor(
         idp, cognito, {**challenge, "Session": verified["Session"]}, SOFTWARE_TOKEN_MFA_CODE=code
     )
     token = result["AuthenticationResult"]["AccessToken"]
-    assert idp.get_user(AccessToken=token)["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
+    assert idp.get_user(AccessToken=token).get("UserMFASettingList", []) == []
 
     advance_clock(cognito)
     again = sign_in(username)
     assert again["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     result = respond(idp, cognito, again, SOFTWARE_TOKEN_MFA_CODE=current_code(cognito, username))
     assert result["AuthenticationResult"]["AccessToken"]
+
+
+def test_verified_app_stays_in_force_in_a_required_pool_when_turned_off(
+    cognito, idp, admin_idp, access_token, sign_in
+):
+    token = access_token("bob")
+    add_authenticator(cognito, idp, token, preferred=True)
+    idp.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": False})
+    assert "AuthenticationResult" in sign_in("bob")
+    set_pool_mfa(admin_idp, cognito, "ON")
+    assert sign_in("bob")["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
 
 
 def test_mfa_setup_cannot_be_skipped(cognito, idp, admin_idp, sign_in):
