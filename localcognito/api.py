@@ -19,30 +19,15 @@ from typing import Any
 
 import botocore.session
 from botocore.model import ServiceModel
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import ServiceException, _RESTError
 from moto.core.request import Request as MotoRequest
 from werkzeug.wrappers import Request, Response
 
-from .codes import CognitoError, PendingChallenge, mask_phone
-from .mfa import (
-    MFA_SETUP,
-    SELECT_MFA_TYPE,
-    SMS_MFA,
-    SOFTWARE_TOKEN_MFA,
-    check_pool_mfa_config,
-    has_phone,
-)
-from .signin import (
-    NEW_PASSWORD_REQUIRED,
-    challenge_parameters,
-    check_mfa_code,
-    check_password,
-    choose_factor,
-    start_challenge,
-)
+from .api_mfa import MFA_HANDLERS
+from .api_signin import SIGN_IN_HANDLERS
+from .codes import CognitoError, mask_phone
 from .state import StandIn, mfa_options, set_mfa_options
 from .tokens import ADMIN_SCOPE, LocalUserPool
 
@@ -309,72 +294,6 @@ def change_password(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def set_user_mfa_preference(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    pool, user = _token_owner(state, params)
-    sms = params.get("SMSMfaSettings")
-    if sms and sms.get("Enabled") and not has_phone(user):
-        raise CognitoError(
-            "InvalidParameterException", "User does not have delivery config set to turn on SMS_MFA"
-        )
-    state.backend.admin_set_user_mfa_preference(
-        pool.id, user.username, params.get("SoftwareTokenMfaSettings"), sms
-    )
-    return {}
-
-
-def associate_software_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    """A new authenticator secret, for a signed-in user (access token) or during MFA_SETUP."""
-    session = params.get("Session")
-    if params.get("AccessToken") or not session:
-        user = _user_for_token(state, params)
-        return {"SecretCode": state.totp_clock.associate(user)}
-    challenge = state.challenges.get(session)
-    if challenge.name != MFA_SETUP:
-        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
-    user = _challenge_user(state, challenge)
-    secret = state.totp_clock.associate(user)
-    return {"SecretCode": secret, "Session": state.challenges.renew(session)}
-
-
-def verify_software_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    code = str(params.get("UserCode", ""))
-    session = params.get("Session")
-    if params.get("AccessToken") or not session:
-        user = _user_for_token(state, params)
-        state.totp_clock.verify_pending(user, code)
-        return {"Status": "SUCCESS"}
-    challenge = state.challenges.get(session)
-    if challenge.name != MFA_SETUP:
-        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
-    user = _challenge_user(state, challenge)
-    state.totp_clock.verify_pending(user, code)
-    challenge.token_verified = True
-    return {"Status": "SUCCESS", "Session": state.challenges.renew(session)}
-
-
-def set_user_pool_mfa_config(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    pool = _pool_by_id(state, params.get("UserPoolId"))
-    sms = params.get("SmsMfaConfiguration")
-    token = params.get("SoftwareTokenMfaConfiguration")
-    mode = params.get("MfaConfiguration", pool.mfa_config)
-    check_pool_mfa_config(mode, bool(sms), bool((token or {}).get("Enabled")))
-    state.backend.set_user_pool_mfa_config(pool.id, sms, token, mode)
-    return get_user_pool_mfa_config(state, params)
-
-
-def get_user_pool_mfa_config(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    pool = _pool_by_id(state, params.get("UserPoolId"))
-    config = state.backend.get_user_pool_mfa_config(pool.id)
-    return {key: value for key, value in config.items() if value is not None}
-
-
-def _pool_by_id(state: StandIn, pool_id: str | None) -> LocalUserPool:
-    pool = state.any_pool(pool_id)
-    if pool is None:
-        raise CognitoError("ResourceNotFoundException", f"User pool {pool_id} does not exist.")
-    return pool
-
-
 def revoke_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     client = state.client(params.get("ClientId"))
     if client is None:
@@ -389,194 +308,6 @@ def revoke_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
-    if client.generate_secret and not check_secret_hash(
-        client.secret, client.id, username, secret_hash
-    ):
-        raise CognitoError(
-            "NotAuthorizedException", f"Unable to verify secret hash for client {client.id}"
-        )
-
-
-def _sign_in_client(
-    state: StandIn, params: dict[str, Any]
-) -> tuple[LocalUserPool, CognitoIdpUserPoolClient]:
-    """The app client named by ``ClientId`` and its pool, as Cognito's sign-in looks them up."""
-    found = state.client_anywhere(params.get("ClientId"))
-    if found is None:
-        raise CognitoError(
-            "ResourceNotFoundException",
-            f"User pool client {params.get('ClientId')} does not exist.",
-        )
-    return found
-
-
-def initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    pool, client = _sign_in_client(state, params)
-    auth_parameters = params.get("AuthParameters") or {}
-    if params.get("AuthFlow") != "USER_PASSWORD_AUTH":
-        return state.backend.initiate_auth(client.id, params.get("AuthFlow", ""), auth_parameters)
-    username = auth_parameters.get("USERNAME", "")
-    _check_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
-    user = check_password(state, username, auth_parameters.get("PASSWORD", ""), pool)
-    if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
-        return _challenge(state, pool, client, user, NEW_PASSWORD_REQUIRED)
-    return _after_first_factor(state, pool, client, user)
-
-
-def _after_first_factor(
-    state: StandIn, pool: LocalUserPool, client: CognitoIdpUserPoolClient, user: CognitoIdpUser
-) -> dict[str, Any]:
-    name = state.next_challenge(user, pool)
-    if name is None:
-        return state.backend._log_user_in(pool, client, user.username)
-    return _challenge(state, pool, client, user, name)
-
-
-def _challenge(
-    state: StandIn,
-    pool: LocalUserPool,
-    client: CognitoIdpUserPoolClient,
-    user: CognitoIdpUser,
-    name: str,
-) -> dict[str, Any]:
-    session, challenge = start_challenge(state, user, client.id, name)
-    return {
-        "ChallengeName": name,
-        "Session": session,
-        "ChallengeParameters": challenge_parameters(pool, user, challenge),
-    }
-
-
-def _challenge_user(state: StandIn, challenge: PendingChallenge) -> CognitoIdpUser:
-    found = state.client_anywhere(challenge.client_id)
-    user = found[0]._get_user(challenge.username) if found else None
-    if user is None:
-        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
-    return user
-
-
-def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    pool, client = _sign_in_client(state, params)
-    responses = params.get("ChallengeResponses") or {}
-    name = params.get("ChallengeName", "")
-    session = params.get("Session", "")
-    if name == "PASSWORD_VERIFIER":
-        return _respond_password_verifier(state, pool, client, responses)
-    respond = CHALLENGE_RESPONDERS.get(name)
-    if respond is None:
-        return state.backend.respond_to_auth_challenge(session, client.id, name, responses)
-    challenge = state.challenges.get(session)
-    if challenge.client_id != client.id:
-        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
-    user = _challenge_user(state, challenge)
-    _check_secret_hash(
-        client, responses.get("USERNAME", user.username), responses.get("SECRET_HASH")
-    )
-    return respond(state, pool, client, user, session, responses)
-
-
-def _respond_password_verifier(
-    state: StandIn,
-    pool: LocalUserPool,
-    client: CognitoIdpUserPoolClient,
-    responses: dict[str, Any],
-) -> dict[str, Any]:
-    """The second half of USER_SRP_AUTH (the first is moto's), then the pool's MFA steps.
-
-    Like moto, the stand-in does not check the SRP proof itself, only that it was sent.
-    """
-    entry = state.backend.sessions.pop(responses.get("PASSWORD_CLAIM_SECRET_BLOCK", ""), None)
-    proof = responses.get("PASSWORD_CLAIM_SIGNATURE") and responses.get("TIMESTAMP")
-    user = entry[1]._get_user(entry[0]) if entry else None
-    if user is None or not proof:
-        raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
-    _check_secret_hash(
-        client, responses.get("USERNAME", user.username), responses.get("SECRET_HASH")
-    )
-    if user.status is UserStatus.FORCE_CHANGE_PASSWORD:
-        return _challenge(state, pool, client, user, NEW_PASSWORD_REQUIRED)
-    return _after_first_factor(state, pool, client, user)
-
-
-def _respond_with_code(
-    state: StandIn,
-    pool: LocalUserPool,
-    client: CognitoIdpUserPoolClient,
-    user: CognitoIdpUser,
-    session: str,
-    responses: dict[str, Any],
-) -> dict[str, Any]:
-    name = state.challenges.get(session).name
-    code = str(responses.get(f"{name}_CODE", ""))
-    check_mfa_code(state, user, session, code)
-    return state.backend._log_user_in(pool, client, user.username)
-
-
-def _respond_select(
-    state: StandIn,
-    pool: LocalUserPool,
-    client: CognitoIdpUserPoolClient,
-    user: CognitoIdpUser,
-    session: str,
-    responses: dict[str, Any],
-) -> dict[str, Any]:
-    state.challenges.expect(session, SELECT_MFA_TYPE, client.id)
-    factor = choose_factor(pool, user, str(responses.get("ANSWER", "")))
-    state.challenges.finish(session)
-    return _challenge(state, pool, client, user, factor)
-
-
-def _respond_setup(
-    state: StandIn,
-    pool: LocalUserPool,
-    client: CognitoIdpUserPoolClient,
-    user: CognitoIdpUser,
-    session: str,
-    responses: dict[str, Any],
-) -> dict[str, Any]:
-    challenge = state.challenges.expect(session, MFA_SETUP, client.id)
-    if not challenge.token_verified:
-        raise CognitoError(
-            "InvalidParameterException",
-            "Set up an authenticator app first (AssociateSoftwareToken, VerifySoftwareToken).",
-        )
-    state.challenges.finish(session)
-    return state.backend._log_user_in(pool, client, user.username)
-
-
-def _respond_new_password(
-    state: StandIn,
-    pool: LocalUserPool,
-    client: CognitoIdpUserPoolClient,
-    user: CognitoIdpUser,
-    session: str,
-    responses: dict[str, Any],
-) -> dict[str, Any]:
-    state.challenges.expect(session, NEW_PASSWORD_REQUIRED, client.id)
-    password = responses.get("NEW_PASSWORD")
-    if not password:
-        raise CognitoError("InvalidParameterException", "NEW_PASSWORD is required.")
-    state.backend._validate_password(pool.id, password)
-    state.challenges.finish(session)
-    user.password = password
-    user.status = UserStatus.CONFIRMED
-    return _after_first_factor(state, pool, client, user)
-
-
-Responder = Callable[
-    [StandIn, LocalUserPool, CognitoIdpUserPoolClient, CognitoIdpUser, str, dict[str, Any]],
-    dict[str, Any],
-]
-CHALLENGE_RESPONDERS: dict[str, Responder] = {
-    SMS_MFA: _respond_with_code,
-    SOFTWARE_TOKEN_MFA: _respond_with_code,
-    SELECT_MFA_TYPE: _respond_select,
-    MFA_SETUP: _respond_setup,
-    NEW_PASSWORD_REQUIRED: _respond_new_password,
-}
-
-
 HANDLERS: dict[str, Handler] = {
     "GetUser": get_user,
     "SetUserSettings": set_user_settings,
@@ -585,12 +316,7 @@ HANDLERS: dict[str, Handler] = {
     "VerifyUserAttribute": verify_user_attribute,
     "GlobalSignOut": global_sign_out,
     "ChangePassword": change_password,
-    "SetUserMFAPreference": set_user_mfa_preference,
-    "AssociateSoftwareToken": associate_software_token,
-    "VerifySoftwareToken": verify_software_token,
-    "SetUserPoolMfaConfig": set_user_pool_mfa_config,
-    "GetUserPoolMfaConfig": get_user_pool_mfa_config,
     "RevokeToken": revoke_token,
-    "InitiateAuth": initiate_auth,
-    "RespondToAuthChallenge": respond_to_auth_challenge,
+    **MFA_HANDLERS,
+    **SIGN_IN_HANDLERS,
 }

@@ -62,9 +62,13 @@ def check_pool_mfa_config(mode: Any, sms: bool, software_token: bool) -> None:
         )
 
 
-def legacy_mfa_options(user: CognitoIdpUser) -> list[dict[str, str]]:
+def mfa_options(user: CognitoIdpUser) -> list[dict[str, str]]:
     """What ``SetUserSettings`` stored (the legacy ``MFAOptions``)."""
     return list(getattr(user, "mfa_options", []))
+
+
+def set_mfa_options(user: CognitoIdpUser, options: list[dict[str, str]]) -> None:
+    user.mfa_options = options  # type: ignore[attr-defined]
 
 
 def has_phone(user: CognitoIdpUser) -> bool:
@@ -84,7 +88,7 @@ def user_factors(pool: PoolMfa, user: CognitoIdpUser) -> list[str]:
     ``UserMFASettingList`` stays empty (aws/aws-sdk#693, aws/aws-sdk-js-v3#7961).
     """
     factors = []
-    sms_on = bool(legacy_mfa_options(user)) or user.sms_mfa_enabled
+    sms_on = bool(mfa_options(user)) or user.sms_mfa_enabled
     if pool.sms and sms_on and has_phone(user):
         factors.append(SMS_MFA)
     app_on = user.software_token_mfa_enabled or pool.mode == "ON"

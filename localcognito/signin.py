@@ -95,3 +95,12 @@ def choose_factor(pool: CognitoIdpUserPool, user: CognitoIdpUser, answer: str) -
     if answer not in user_factors(PoolMfa.of(pool), user):
         raise CognitoError("InvalidParameterException", f"Invalid ANSWER: {answer}")
     return answer
+
+
+def challenge_user(state: StandIn, challenge: PendingChallenge) -> CognitoIdpUser:
+    """The user a pending challenge belongs to (in the pool of its app client)."""
+    found = state.client_anywhere(challenge.client_id)
+    user = found[0]._get_user(challenge.username) if found else None
+    if user is None:
+        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
+    return user

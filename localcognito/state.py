@@ -22,9 +22,19 @@ from moto.cognitoidp.models import (
 
 from .codes import AttributeCodes, PendingChallenges
 from .faults import FaultInjector
-from .mfa import PoolMfa, TotpClock, adopt_software_token, next_challenge
+from .mfa import (
+    PoolMfa,
+    TotpClock,
+    adopt_software_token,
+    mfa_options,
+    next_challenge,
+    set_mfa_options,
+)
 from .outbox import Outbox
 from .tokens import LocalUserPool, TokenSettings
+
+__all__ = ["StandIn", "Stats", "mfa_options", "set_mfa_options"]
+"""``mfa_options`` / ``set_mfa_options`` live in `mfa` and are re-exported for existing callers."""
 
 _account_ids = itertools.count(100000000001)
 
@@ -233,11 +243,3 @@ class StandIn:
     def next_challenge(self, user: CognitoIdpUser, pool: LocalUserPool | None = None) -> str | None:
         """The MFA challenge (if any) a sign-in meets once the password was right."""
         return next_challenge(PoolMfa.of(pool or self.pool), user)
-
-
-def mfa_options(user: CognitoIdpUser) -> list[dict[str, str]]:
-    return list(getattr(user, "mfa_options", []))
-
-
-def set_mfa_options(user: CognitoIdpUser, options: list[dict[str, str]]) -> None:
-    user.mfa_options = options  # type: ignore[attr-defined]
