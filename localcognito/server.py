@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import api, devtools, hosted_ui
-from .seed import normalize_seed, with_pool_mfa, with_strict_logout
+from .seed import POOL_MFA_MODES, normalize_seed, with_pool_mfa, with_strict_logout
 from .state import StandIn
 
 
@@ -99,6 +99,12 @@ class LocalCognito:
         self.state: StandIn | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def pool_mfa(self) -> str:
+        """The pool's MFA mode as the CLI names it: "off", "optional" or "required"."""
+        configuration = self.seed["user_pool"]["mfa_configuration"]
+        return {value: name for name, value in POOL_MFA_MODES.items()}[configuration]
 
     def start(self) -> LocalCognito:
         if self._server is not None:

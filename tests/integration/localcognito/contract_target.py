@@ -22,11 +22,8 @@ LIVE_REQUIRED = (
     "LIVE_COGNITO_PASSWORD",
 )
 LIVE_SKIP_REASON = (
-    "live contract tests need a real user pool: set "
-    + ", ".join(LIVE_REQUIRED)
-    + " (and LIVE_COGNITO_CLIENT_SECRET for a confidential client, LIVE_COGNITO_TOTP_SECRET if"
-    " the user signs in with an authenticator app); the app client must allow USER_PASSWORD_AUTH"
-    " and the user needs a phone_number"
+    "no real user pool: set LIVE_COGNITO_REGION, _CLIENT_ID, _USERNAME and _PASSWORD "
+    "(see docs/stand-in.md)"
 )
 
 

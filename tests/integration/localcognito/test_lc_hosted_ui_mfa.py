@@ -194,4 +194,7 @@ def test_strict_logout_drops_what_cognito_does_not_document(started):
 def test_strict_logout_is_also_a_constructor_option(started):
     cognito = start(started, strict_logout_params=True)
     assert cognito.seed["user_pool"]["strict_logout_params"] is True
-    assert start(started, pool_mfa="required").seed["user_pool"]["mfa_configuration"] == "ON"
+    required = start(started, pool_mfa="required")
+    assert required.seed["user_pool"]["mfa_configuration"] == "ON"
+    assert required.pool_mfa == "required"
+    assert cognito.pool_mfa == "optional"
