@@ -1,4 +1,4 @@
-"""One-time codes: attribute verification (phone/e-mail) and the SMS MFA sign-in challenge."""
+"""One-time codes (attribute verification) and the pending challenges of a sign-in."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from moto.core.exceptions import JsonRESTError
 ATTRIBUTE_CODE_VALIDITY = 24 * 3600
 MAX_WRONG_ATTEMPTS = 5
 LOCKOUT_SECONDS = 15 * 60
-SMS_CHALLENGE_VALIDITY = 3 * 60
+SIGN_IN_SESSION_VALIDITY = 3 * 60
+"""Cognito's default authentication session: 3 minutes to answer each challenge."""
 
 
 class CognitoError(JsonRESTError):
@@ -151,7 +152,7 @@ class PendingChallenges:
 
     def get(self, session: str) -> PendingChallenge:
         challenge = self._pending.get(session)
-        if challenge is None or self.clock() - challenge.created > SMS_CHALLENGE_VALIDITY:
+        if challenge is None or self.clock() - challenge.created > SIGN_IN_SESSION_VALIDITY:
             self._pending.pop(session, None)
             raise CognitoError("NotAuthorizedException", SESSION_EXPIRED)
         return challenge

@@ -285,12 +285,9 @@ def create_blueprint(state: StandIn) -> Blueprint:
         if challenge.name == SELECT_MFA_TYPE:
             factors = user_factors(state.pool_mfa, user)
             return pages.select_mfa_page(f"/mfa/select?{query}", session, factors)
-        secret = software_secret(user)
+        secret = software_token(user).pending_secret or ""
         uri = totp.provisioning_uri(secret, user.username, "Local Cognito")
         return pages.mfa_setup_page(f"/mfa/setup?{query}", session, secret, uri, error)
-
-    def software_secret(user: CognitoIdpUser) -> str:
-        return software_token(user).pending_secret or ""
 
     def expired_login(auth: AuthRequest) -> Response:
         return _html(
