@@ -14,11 +14,8 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-import botocore.session
-from botocore.model import ServiceModel
 from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from moto.cognitoidp.responses import CognitoIdpResponse
 from moto.core.exceptions import ServiceException, _RESTError
@@ -30,6 +27,7 @@ from .api_signin import SIGN_IN_HANDLERS
 from .codes import CognitoError, mask_phone
 from .state import StandIn, mfa_options, set_mfa_options
 from .tokens import ADMIN_SCOPE, LocalUserPool
+from .validation import missing_required_parameters, mistyped_parameter, null_message
 
 logger = logging.getLogger(__name__)
 SMS_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
@@ -61,6 +59,9 @@ def _handle(state: StandIn, request: Request) -> Response:
         params = json.loads(request.get_data() or b"{}")
     except ValueError:
         return _error_response("SerializationException", "Malformed JSON body", 400)
+    mistyped = mistyped_parameter(operation, params)
+    if mistyped:
+        return _error_response("SerializationException", mistyped, 400)
     handler = HANDLERS.get(operation)
     try:
         with state.lock:
@@ -117,7 +118,7 @@ def _delegate_to_moto(state: StandIn, request: Request) -> Response:
     operation = request.headers["X-Amz-Target"].split(".")[-1]
     missing = missing_required_parameters(operation, json.loads(body or b"{}"))
     if missing:
-        return _error_response("InvalidParameterException", _null_message(missing), 400)
+        return _error_response("InvalidParameterException", null_message(missing), 400)
     moto_request = MotoRequest(environ)
     moto_request.get_data()
     try:
@@ -137,37 +138,6 @@ def _delegate_to_moto(state: StandIn, request: Request) -> Response:
         )
     headers = {k: str(v) for k, v in dict(headers).items() if k.lower() != "status"}
     return Response(body, int(status), headers=headers)
-
-
-def missing_required_parameters(operation: str, params: Any) -> list[str]:
-    """The top-level members the service model requires that ``params`` lacks.
-
-    Cognito refuses such a call with a validation error before doing anything; moto assumes
-    well-formed input and fails with a server error instead.
-    """
-    model = _service_model()
-    if operation not in model.operation_names:
-        return []
-    shape = model.operation_model(operation).input_shape
-    if shape is None:
-        return []
-    given = params if isinstance(params, dict) else {}
-    return [name for name in shape.required_members if given.get(name) is None]
-
-
-@cache
-def _service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("cognito-idp")
-
-
-def _null_message(missing: list[str]) -> str:
-    details = "; ".join(
-        f"Value null at '{name[:1].lower()}{name[1:]}' failed to satisfy constraint: "
-        "Member must not be null"
-        for name in missing
-    )
-    count = len(missing)
-    return f"{count} validation error{'s' if count > 1 else ''} detected: {details}"
 
 
 def _token_owner(state: StandIn, params: dict[str, Any]) -> tuple[LocalUserPool, CognitoIdpUser]:
