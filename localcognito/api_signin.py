@@ -1,4 +1,4 @@
-"""The JSON API's sign-in: InitiateAuth and RespondToAuthChallenge with the pool's MFA steps."""
+"""The JSON API's sign-in: InitiateAuth, RespondToAuthChallenge (and their admin forms)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from .signin import (
 )
 from .state import StandIn
 from .tokens import LocalUserPool
+
+ADMIN_PASSWORD_FLOWS = ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 
 
 def _check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
@@ -50,6 +52,43 @@ def initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     auth_parameters = params.get("AuthParameters") or {}
     if params.get("AuthFlow") != "USER_PASSWORD_AUTH":
         return state.backend.initiate_auth(client.id, params.get("AuthFlow", ""), auth_parameters)
+    return _password_sign_in(state, pool, client, auth_parameters)
+
+
+def admin_initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    pool, client = _admin_sign_in_client(state, params)
+    auth_parameters = params.get("AuthParameters") or {}
+    flow = params.get("AuthFlow", "")
+    if flow not in ADMIN_PASSWORD_FLOWS:
+        return state.backend.admin_initiate_auth(pool.id, client.id, flow, auth_parameters)
+    return _password_sign_in(state, pool, client, auth_parameters)
+
+
+def _admin_sign_in_client(
+    state: StandIn, params: dict[str, Any]
+) -> tuple[LocalUserPool, CognitoIdpUserPoolClient]:
+    """The app client of the admin operations: looked up in the pool they name."""
+    pool = state.any_pool(params.get("UserPoolId"))
+    if pool is None:
+        raise CognitoError(
+            "ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist."
+        )
+    client = pool.clients.get(params.get("ClientId") or "")
+    if client is None:
+        raise CognitoError(
+            "ResourceNotFoundException",
+            f"User pool client {params.get('ClientId')} does not exist.",
+        )
+    return pool, client
+
+
+def _password_sign_in(
+    state: StandIn,
+    pool: LocalUserPool,
+    client: CognitoIdpUserPoolClient,
+    auth_parameters: dict[str, Any],
+) -> dict[str, Any]:
+    """A sign-in with username and password, then whatever the pool asks next."""
     username = auth_parameters.get("USERNAME", "")
     _check_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
     user = check_password(state, username, auth_parameters.get("PASSWORD", ""), pool)
@@ -85,10 +124,25 @@ def _challenge(
 def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     pool, client = _sign_in_client(state, params)
     responses = params.get("ChallengeResponses") or {}
+    if params.get("ChallengeName") == "PASSWORD_VERIFIER":
+        return _respond_password_verifier(state, pool, client, responses)
+    return _respond(state, pool, client, params)
+
+
+def admin_respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    pool, client = _admin_sign_in_client(state, params)
+    return _respond(state, pool, client, params)
+
+
+def _respond(
+    state: StandIn,
+    pool: LocalUserPool,
+    client: CognitoIdpUserPoolClient,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    responses = params.get("ChallengeResponses") or {}
     name = params.get("ChallengeName", "")
     session = params.get("Session", "")
-    if name == "PASSWORD_VERIFIER":
-        return _respond_password_verifier(state, pool, client, responses)
     respond = CHALLENGE_RESPONDERS.get(name)
     if respond is None:
         return state.backend.respond_to_auth_challenge(session, client.id, name, responses)
@@ -206,4 +260,6 @@ CHALLENGE_RESPONDERS: dict[str, Responder] = {
 SIGN_IN_HANDLERS = {
     "InitiateAuth": initiate_auth,
     "RespondToAuthChallenge": respond_to_auth_challenge,
+    "AdminInitiateAuth": admin_initiate_auth,
+    "AdminRespondToAuthChallenge": admin_respond_to_auth_challenge,
 }

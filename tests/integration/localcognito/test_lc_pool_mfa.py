@@ -316,3 +316,30 @@ def test_pool_mfa_seed_errors_name_the_field():
     no_factor = with_pool_mfa(default_seed(), "required", sms=False, software_token=False)
     with pytest.raises(SeedError, match="sms_mfa or software_token_mfa"):
         normalize_seed(no_factor)
+
+
+def test_admin_sign_in_meets_the_same_challenges(cognito, admin_idp):
+    set_pool_mfa(admin_idp, cognito, "ON")
+    challenge = admin_idp.admin_initiate_auth(
+        UserPoolId=cognito.pool_id,
+        ClientId=cognito.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={
+            "USERNAME": "alice",
+            "PASSWORD": "Alice-Passw0rd!",
+            "SECRET_HASH": secret_hash(cognito, "alice"),
+        },
+    )
+    assert challenge["ChallengeName"] == "SMS_MFA"
+    result = admin_idp.admin_respond_to_auth_challenge(
+        UserPoolId=cognito.pool_id,
+        ClientId=cognito.client_id,
+        ChallengeName="SMS_MFA",
+        Session=challenge["Session"],
+        ChallengeResponses={
+            "USERNAME": "alice",
+            "SMS_MFA_CODE": outbox(cognito, username="alice")[-1]["code"],
+            "SECRET_HASH": secret_hash(cognito, "alice"),
+        },
+    )
+    assert result["AuthenticationResult"]["AccessToken"]
