@@ -150,21 +150,58 @@ def _user_for_token(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:
 
 def get_user(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     user = _user_for_token(state, params)
-    body: dict[str, Any] = {"Username": user.username, "UserAttributes": user.attributes}
+    return {"Username": user.username, "UserAttributes": user.attributes, **mfa_settings(user)}
+
+
+def admin_get_user(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    """moto's answer, with the MFA fields as `GetUser` gives them (moto has no MFAOptions)."""
+    user = _user_in_pool(state, params)
+    body = user.to_json(extended=True, attributes_key="UserAttributes")
+    for name in ("MFAOptions", "UserMFASettingList", "PreferredMfaSetting"):
+        body.pop(name, None)
+    return {**body, **mfa_settings(user)}
+
+
+def mfa_settings(user: CognitoIdpUser) -> dict[str, Any]:
+    """The MFA fields of GetUser / AdminGetUser; like Cognito, empty ones are left out.
+
+    SMS turned on by SetUserMFAPreference shows in the legacy MFAOptions too (docs/stand-in.md).
+    """
+    settings: dict[str, Any] = {}
     if mfa_options(user) or user.sms_mfa_enabled:
-        # SMS turned on by SetUserMFAPreference shows in the legacy field too (docs/stand-in.md).
-        body["MFAOptions"] = mfa_options(user) or [SMS_OPTION]
-    settings = user.to_json(extended=True)
-    if settings["UserMFASettingList"]:
-        body["UserMFASettingList"] = settings["UserMFASettingList"]
-    if settings["PreferredMfaSetting"]:
-        body["PreferredMfaSetting"] = settings["PreferredMfaSetting"]
-    return body
+        settings["MFAOptions"] = mfa_options(user) or [SMS_OPTION]
+    enabled = user.to_json(extended=True)["UserMFASettingList"]
+    if enabled:
+        settings["UserMFASettingList"] = enabled
+    if user.preferred_mfa_setting:
+        settings["PreferredMfaSetting"] = user.preferred_mfa_setting
+    return settings
 
 
 def set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    user = _user_for_token(state, params)
-    options = params.get("MFAOptions")
+    _apply_mfa_options(_user_for_token(state, params), params.get("MFAOptions"))
+    return {}
+
+
+def admin_set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    _apply_mfa_options(_user_in_pool(state, params), params.get("MFAOptions"))
+    return {}
+
+
+def _user_in_pool(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:
+    pool = state.any_pool(params.get("UserPoolId"))
+    if pool is None:
+        raise CognitoError(
+            "ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist."
+        )
+    user = pool._get_user(params.get("Username") or "")
+    if user is None:
+        raise CognitoError("UserNotFoundException", "User does not exist.")
+    return user
+
+
+def _apply_mfa_options(user: CognitoIdpUser, options: Any) -> None:
+    """What SetUserSettings / AdminSetUserSettings do: SMS to phone_number, or nothing."""
     if not isinstance(options, list):
         raise CognitoError("InvalidParameterException", "MFAOptions is required.")
     for option in options:
@@ -182,9 +219,7 @@ def set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
         raise CognitoError(
             "InvalidParameterException", "User does not have delivery config set to turn on SMS_MFA"
         )
-    normalized = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}] if options else []
-    set_mfa_options(user, normalized)
-    return {}
+    set_mfa_options(user, [dict(SMS_OPTION)] if options else [])
 
 
 def _send_attribute_code(state: StandIn, user: CognitoIdpUser, attribute: str) -> dict[str, str]:
@@ -280,7 +315,9 @@ def revoke_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
 
 HANDLERS: dict[str, Handler] = {
     "GetUser": get_user,
+    "AdminGetUser": admin_get_user,
     "SetUserSettings": set_user_settings,
+    "AdminSetUserSettings": admin_set_user_settings,
     "UpdateUserAttributes": update_user_attributes,
     "GetUserAttributeVerificationCode": get_user_attribute_verification_code,
     "VerifyUserAttribute": verify_user_attribute,

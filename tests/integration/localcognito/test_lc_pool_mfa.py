@@ -343,3 +343,22 @@ def test_admin_sign_in_meets_the_same_challenges(cognito, admin_idp):
         },
     )
     assert result["AuthenticationResult"]["AccessToken"]
+
+
+def test_admin_get_user_reports_mfa_like_get_user(cognito, idp, admin_idp, access_token):
+    token = access_token("alice")
+    admin_idp.admin_set_user_settings(
+        UserPoolId=cognito.pool_id, Username="alice", MFAOptions=[SMS]
+    )
+    add_authenticator(cognito, idp, token, preferred=True)
+    as_user = idp.get_user(AccessToken=token)
+    as_admin = admin_idp.admin_get_user(UserPoolId=cognito.pool_id, Username="alice")
+    for field in ("MFAOptions", "UserMFASettingList", "PreferredMfaSetting"):
+        assert as_admin[field] == as_user[field]
+    assert as_admin["MFAOptions"] == [SMS]
+    assert as_admin["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
+    assert as_admin["UserStatus"] == "CONFIRMED"
+
+    bob = admin_idp.admin_get_user(UserPoolId=cognito.pool_id, Username="bob")
+    assert "MFAOptions" not in bob
+    assert "UserMFASettingList" not in bob
