@@ -11,7 +11,13 @@ from botocore.exceptions import ClientError
 from lc_helpers import outbox, secret_hash
 
 from localcognito import totp
-from localcognito.seed import SeedError, default_seed, normalize_seed, with_pool_mfa
+from localcognito.seed import (
+    SeedError,
+    default_seed,
+    load_seed_file,
+    normalize_seed,
+    with_pool_mfa,
+)
 from localcognito.server import LocalCognito
 
 SMS = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
@@ -362,3 +368,18 @@ def test_admin_get_user_reports_mfa_like_get_user(cognito, idp, admin_idp, acces
     bob = admin_idp.admin_get_user(UserPoolId=cognito.pool_id, Username="bob")
     assert "MFAOptions" not in bob
     assert "UserMFASettingList" not in bob
+
+
+def test_seed_file_sets_the_pool_mfa_mode(tmp_path):
+    seed_file = tmp_path / "seed.toml"
+    seed_file.write_text(
+        'mfa_configuration = "required"\n'
+        "strict_logout_params = true\n"
+        "[user_pool]\n"
+        "software_token_mfa = false\n"
+    )
+    pool = load_seed_file(seed_file)["user_pool"]
+    assert pool["mfa_configuration"] == "ON"
+    assert pool["strict_logout_params"] is True
+    assert pool["software_token_mfa"] is False
+    assert pool["sms_mfa"] is True
