@@ -40,7 +40,8 @@ def start_cli(*extra: str) -> tuple[subprocess.Popen[str], str, float]:
         try:
             if requests.get(f"{url}/_local/health", timeout=0.5).status_code == 200:
                 return process, url, time.monotonic() - started
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or (on a loaded machine) not answering within the poll's timeout.
             time.sleep(0.02)
     process.kill()
     raise AssertionError(process.communicate()[0])
