@@ -6,7 +6,9 @@ other operation is passed to moto's own `CognitoIdpResponse`.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import re
 import time
 import uuid
@@ -14,17 +16,21 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
+from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 from moto.cognitoidp.responses import CognitoIdpResponse
-from moto.cognitoidp.utils import check_secret_hash
 from moto.core.exceptions import ServiceException, _RESTError
 from moto.core.request import Request as MotoRequest
 from werkzeug.wrappers import Request, Response
 
+from .api_mfa import MFA_HANDLERS
+from .api_signin import SIGN_IN_HANDLERS
 from .codes import CognitoError, mask_phone
 from .state import StandIn, mfa_options, set_mfa_options
-from .tokens import ADMIN_SCOPE
+from .tokens import ADMIN_SCOPE, LocalUserPool
+from .validation import missing_required_parameters, mistyped_parameter, null_message
 
+logger = logging.getLogger(__name__)
+SMS_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 E164 = re.compile(r"^\+[1-9]\d{4,14}$")
 Handler = Callable[[StandIn, dict[str, Any]], dict[str, Any]]
@@ -53,11 +59,16 @@ def _handle(state: StandIn, request: Request) -> Response:
         params = json.loads(request.get_data() or b"{}")
     except ValueError:
         return _error_response("SerializationException", "Malformed JSON body", 400)
+    mistyped = mistyped_parameter(operation, params)
+    if mistyped:
+        return _error_response("SerializationException", mistyped, 400)
     handler = HANDLERS.get(operation)
     try:
         with state.lock:
             if handler is None:
-                return _delegate_to_moto(state, request)
+                response = _delegate_to_moto(state, request)
+                state.adopt_new_pools()
+                return response
             result = handler(state, params)
     except (_RESTError, CognitoError) as exc:
         return _error_response(exc.error_type, exc.message, int(exc.code))
@@ -92,46 +103,105 @@ def _error_response(code: str, message: str, status: int) -> Response:
 
 
 def _delegate_to_moto(state: StandIn, request: Request) -> Response:
+    """Hand the call to moto, on a fresh copy of the body.
+
+    Our own handling has already read the request's body stream, so moto must get a new one:
+    on the spent stream it would wait for ``Content-Length`` bytes that never come.
+    """
+    body = request.get_data()
     environ = dict(request.environ)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
     environ["HTTP_X_MOTO_ACCOUNT_ID"] = state.account_id
     environ["HTTP_USER_AGENT"] = f"local-cognito region/{state.region}"
     environ.pop("HTTP_AUTHORIZATION", None)
+    operation = request.headers["X-Amz-Target"].split(".")[-1]
+    missing = missing_required_parameters(operation, json.loads(body or b"{}"))
+    if missing:
+        return _error_response("InvalidParameterException", null_message(missing), 400)
     moto_request = MotoRequest(environ)
     moto_request.get_data()
     try:
         status, headers, body = CognitoIdpResponse.dispatch(moto_request)
     except NotImplementedError:
-        operation = request.headers["X-Amz-Target"].split(".")[-1]
         return _error_response(
             "UnsupportedOperationException", f"{operation} is not supported by local-cognito", 400
+        )
+    except (_RESTError, CognitoError, ServiceException):
+        raise
+    except Exception as exc:
+        # moto trusts its input (e.g. a pool id it does not know raises KeyError); answer as
+        # Cognito answers a failure of its own rather than with a page boto3 cannot read.
+        logger.exception("moto failed on %s", operation)
+        return _error_response(
+            "InternalErrorException", f"local-cognito (moto) failed: {type(exc).__name__}", 500
         )
     headers = {k: str(v) for k, v in dict(headers).items() if k.lower() != "status"}
     return Response(body, int(status), headers=headers)
 
 
+def _token_owner(state: StandIn, params: dict[str, Any]) -> tuple[LocalUserPool, CognitoIdpUser]:
+    return state.token_owner(params.get("AccessToken"), ADMIN_SCOPE)
+
+
 def _user_for_token(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:
-    record = state.pool.check_access_token(params.get("AccessToken"), ADMIN_SCOPE)
-    user = state.user(record.username)
-    assert user is not None
-    return user
+    return _token_owner(state, params)[1]
 
 
 def get_user(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     user = _user_for_token(state, params)
-    body: dict[str, Any] = {"Username": user.username, "UserAttributes": user.attributes}
-    if mfa_options(user):
-        body["MFAOptions"] = mfa_options(user)
-    settings = user.to_json(extended=True)
-    if settings["UserMFASettingList"]:
-        body["UserMFASettingList"] = settings["UserMFASettingList"]
-    if settings["PreferredMfaSetting"]:
-        body["PreferredMfaSetting"] = settings["PreferredMfaSetting"]
-    return body
+    return {"Username": user.username, "UserAttributes": user.attributes, **mfa_settings(user)}
+
+
+def admin_get_user(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    """moto's answer, with the MFA fields as `GetUser` gives them (moto has no MFAOptions)."""
+    user = _user_in_pool(state, params)
+    body = user.to_json(extended=True, attributes_key="UserAttributes")
+    for name in ("MFAOptions", "UserMFASettingList", "PreferredMfaSetting"):
+        body.pop(name, None)
+    return {**body, **mfa_settings(user)}
+
+
+def mfa_settings(user: CognitoIdpUser) -> dict[str, Any]:
+    """The MFA fields of GetUser / AdminGetUser; like Cognito, empty ones are left out.
+
+    SMS turned on by SetUserMFAPreference shows in the legacy MFAOptions too (docs/stand-in.md).
+    """
+    settings: dict[str, Any] = {}
+    if mfa_options(user) or user.sms_mfa_enabled:
+        settings["MFAOptions"] = mfa_options(user) or [SMS_OPTION]
+    enabled = user.to_json(extended=True)["UserMFASettingList"]
+    if enabled:
+        settings["UserMFASettingList"] = enabled
+    if user.preferred_mfa_setting:
+        settings["PreferredMfaSetting"] = user.preferred_mfa_setting
+    return settings
 
 
 def set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    user = _user_for_token(state, params)
-    options = params.get("MFAOptions")
+    _apply_mfa_options(_user_for_token(state, params), params.get("MFAOptions"))
+    return {}
+
+
+def admin_set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
+    _apply_mfa_options(_user_in_pool(state, params), params.get("MFAOptions"))
+    return {}
+
+
+def _user_in_pool(state: StandIn, params: dict[str, Any]) -> CognitoIdpUser:
+    pool = state.any_pool(params.get("UserPoolId"))
+    if pool is None:
+        raise CognitoError(
+            "ResourceNotFoundException", f"User pool {params.get('UserPoolId')} does not exist."
+        )
+    user = pool._get_user(params.get("Username") or "")
+    if user is None:
+        raise CognitoError("UserNotFoundException", "User does not exist.")
+    return user
+
+
+def _apply_mfa_options(user: CognitoIdpUser, options: Any) -> None:
+    """What SetUserSettings / AdminSetUserSettings do: SMS to phone_number, or nothing."""
     if not isinstance(options, list):
         raise CognitoError("InvalidParameterException", "MFAOptions is required.")
     for option in options:
@@ -149,9 +219,7 @@ def set_user_settings(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
         raise CognitoError(
             "InvalidParameterException", "User does not have delivery config set to turn on SMS_MFA"
         )
-    normalized = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}] if options else []
-    set_mfa_options(user, normalized)
-    return {}
+    set_mfa_options(user, [dict(SMS_OPTION)] if options else [])
 
 
 def _send_attribute_code(state: StandIn, user: CognitoIdpUser, attribute: str) -> dict[str, str]:
@@ -216,8 +284,8 @@ def verify_user_attribute(state: StandIn, params: dict[str, Any]) -> dict[str, A
 
 
 def global_sign_out(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    user = _user_for_token(state, params)
-    state.pool.sign_out(user.username)
+    pool, user = _token_owner(state, params)
+    pool.sign_out(user.username)
     return {}
 
 
@@ -227,17 +295,6 @@ def change_password(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
         params["AccessToken"],
         params.get("PreviousPassword", ""),
         params.get("ProposedPassword", ""),
-    )
-    return {}
-
-
-def set_user_mfa_preference(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    user = _user_for_token(state, params)
-    state.backend.admin_set_user_mfa_preference(
-        state.pool_id,
-        user.username,
-        params.get("SoftwareTokenMfaSettings"),
-        params.get("SMSMfaSettings"),
     )
     return {}
 
@@ -256,94 +313,17 @@ def revoke_token(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _check_secret_hash(client: Any, username: str, secret_hash: str | None) -> None:
-    if client.generate_secret and not check_secret_hash(
-        client.secret, client.id, username, secret_hash
-    ):
-        raise CognitoError(
-            "NotAuthorizedException", f"Unable to verify secret hash for client {client.id}"
-        )
-
-
-def _sign_in_client(state: StandIn, params: dict[str, Any]) -> CognitoIdpUserPoolClient:
-    """The app client named by ``ClientId``, as Cognito's sign-in operations look it up."""
-    client = state.client(params.get("ClientId"))
-    if client is None:
-        raise CognitoError(
-            "ResourceNotFoundException",
-            f"User pool client {params.get('ClientId')} does not exist.",
-        )
-    return client
-
-
-def initiate_auth(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    client = _sign_in_client(state, params)
-    auth_parameters = params.get("AuthParameters") or {}
-    if params.get("AuthFlow") != "USER_PASSWORD_AUTH":
-        return state.backend.initiate_auth(client.id, params.get("AuthFlow", ""), auth_parameters)
-    username = auth_parameters.get("USERNAME", "")
-    _check_secret_hash(client, username, auth_parameters.get("SECRET_HASH"))
-    user = check_password(state, username, auth_parameters.get("PASSWORD", ""))
-    if user.status is UserStatus.FORCE_CHANGE_PASSWORD or not state.sms_mfa_required(user):
-        return state.backend.initiate_auth(client.id, "USER_PASSWORD_AUTH", auth_parameters)
-    session, challenge = start_sms_challenge(state, user, client.id)
-    return {
-        "ChallengeName": "SMS_MFA",
-        "Session": session,
-        "ChallengeParameters": {
-            "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
-            "CODE_DELIVERY_DESTINATION": mask_phone(challenge.destination),
-            "USER_ID_FOR_SRP": user.username,
-        },
-    }
-
-
-def check_password(state: StandIn, username: str, password: str) -> CognitoIdpUser:
-    """The user, if they may sign in with this password; otherwise Cognito's error."""
-    user = state.user(username)
-    if user is None or user.password != password:
-        raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
-    if not user.enabled:
-        raise CognitoError("NotAuthorizedException", "User is disabled.")
-    if user.status is UserStatus.RESET_REQUIRED:
-        raise CognitoError("PasswordResetRequiredException", "Password reset required for the user")
-    if user.status is UserStatus.UNCONFIRMED:
-        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
-    return user
-
-
-def start_sms_challenge(state: StandIn, user: CognitoIdpUser, client_id: str) -> Any:
-    phone = user.attribute_lookup["phone_number"]
-    session, challenge = state.sms_challenges.start(user.username, client_id, phone)
-    state.outbox.send(to=phone, code=challenge.code, purpose="sms_mfa", username=user.username)
-    return session, challenge
-
-
-def respond_to_auth_challenge(state: StandIn, params: dict[str, Any]) -> dict[str, Any]:
-    client = _sign_in_client(state, params)
-    responses = params.get("ChallengeResponses") or {}
-    if params.get("ChallengeName") != "SMS_MFA":
-        return state.backend.respond_to_auth_challenge(
-            params.get("Session", ""), client.id, params.get("ChallengeName", ""), responses
-        )
-    challenge = state.sms_challenges.get(params.get("Session", ""))
-    if challenge.client_id != client.id:
-        raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
-    _check_secret_hash(client, responses.get("USERNAME", ""), responses.get("SECRET_HASH"))
-    state.sms_challenges.answer(params.get("Session", ""), str(responses.get("SMS_MFA_CODE", "")))
-    return state.backend._log_user_in(state.pool, client, challenge.username)
-
-
 HANDLERS: dict[str, Handler] = {
     "GetUser": get_user,
+    "AdminGetUser": admin_get_user,
     "SetUserSettings": set_user_settings,
+    "AdminSetUserSettings": admin_set_user_settings,
     "UpdateUserAttributes": update_user_attributes,
     "GetUserAttributeVerificationCode": get_user_attribute_verification_code,
     "VerifyUserAttribute": verify_user_attribute,
     "GlobalSignOut": global_sign_out,
     "ChangePassword": change_password,
-    "SetUserMFAPreference": set_user_mfa_preference,
     "RevokeToken": revoke_token,
-    "InitiateAuth": initiate_auth,
-    "RespondToAuthChallenge": respond_to_auth_challenge,
+    **MFA_HANDLERS,
+    **SIGN_IN_HANDLERS,
 }

@@ -1,4 +1,4 @@
-"""One-time codes: attribute verification (phone/e-mail) and the SMS MFA sign-in challenge."""
+"""One-time codes (attribute verification) and the pending challenges of a sign-in."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from moto.core.exceptions import JsonRESTError
 ATTRIBUTE_CODE_VALIDITY = 24 * 3600
 MAX_WRONG_ATTEMPTS = 5
 LOCKOUT_SECONDS = 15 * 60
-SMS_CHALLENGE_VALIDITY = 3 * 60
+SIGN_IN_SESSION_VALIDITY = 3 * 60
+"""Cognito's default authentication session: 3 minutes to answer each challenge."""
 
 
 class CognitoError(JsonRESTError):
@@ -110,47 +111,83 @@ class AttributeCodes:
 
 
 @dataclass
-class SmsChallenge:
+class PendingChallenge:
+    """A sign-in waiting for its next answer (an MFA code, a choice, a new password)."""
+
+    name: str
     username: str
     client_id: str
-    code: str
-    destination: str
     created: float
+    code: str | None = None
+    destination: str | None = None
     wrong: int = 0
+    token_verified: bool = False
 
 
-class SmsChallenges:
-    """Pending SMS_MFA challenges, by session id (API) or pending hosted-UI login."""
+SESSION_EXPIRED = "Invalid session for the user, session is expired."
+
+
+class PendingChallenges:
+    """Pending sign-in challenges by session id, for the API and the hosted UI alike."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
-        self._pending: dict[str, SmsChallenge] = {}
+        self._pending: dict[str, PendingChallenge] = {}
 
-    def start(self, username: str, client_id: str, destination: str) -> tuple[str, SmsChallenge]:
+    def start(
+        self,
+        name: str,
+        username: str,
+        client_id: str,
+        *,
+        code: str | None = None,
+        destination: str | None = None,
+    ) -> tuple[str, PendingChallenge]:
         session = secrets.token_urlsafe(48)
-        challenge = SmsChallenge(username, client_id, new_code(), destination, self.clock())
+        challenge = PendingChallenge(
+            name, username, client_id, self.clock(), code=code, destination=destination
+        )
         self._pending[session] = challenge
         return session, challenge
 
-    def get(self, session: str) -> SmsChallenge:
+    def get(self, session: str) -> PendingChallenge:
         challenge = self._pending.get(session)
-        if challenge is None or self.clock() - challenge.created > SMS_CHALLENGE_VALIDITY:
+        if challenge is None or self.clock() - challenge.created > SIGN_IN_SESSION_VALIDITY:
             self._pending.pop(session, None)
-            raise CognitoError(
-                "NotAuthorizedException", "Invalid session for the user, session is expired."
-            )
+            raise CognitoError("NotAuthorizedException", SESSION_EXPIRED)
         return challenge
 
-    def answer(self, session: str, code: str) -> SmsChallenge:
-        """The challenge, consumed, if `code` is right; CodeMismatchException otherwise."""
+    def expect(self, session: str, name: str, client_id: str) -> PendingChallenge:
+        """The pending challenge, if it is ``name`` for this client; Cognito's error otherwise."""
+        challenge = self.get(session)
+        if challenge.client_id != client_id or challenge.name != name:
+            raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
+        return challenge
+
+    def renew(self, session: str) -> str:
+        """Move a challenge to a new session id, as each step of MFA setup hands out one."""
+        challenge = self.get(session)
+        del self._pending[session]
+        fresh = secrets.token_urlsafe(48)
+        self._pending[fresh] = challenge
+        return fresh
+
+    def finish(self, session: str) -> None:
+        self._pending.pop(session, None)
+
+    def answer(self, session: str, code: str) -> PendingChallenge:
+        """The SMS challenge, consumed, if `code` is right; CodeMismatchException otherwise."""
         challenge = self.get(session)
         if code != challenge.code:
-            challenge.wrong += 1
-            if challenge.wrong >= MAX_WRONG_ATTEMPTS:
-                del self._pending[session]
+            self.count_wrong(session, challenge)
             raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
         del self._pending[session]
         return challenge
+
+    def count_wrong(self, session: str, challenge: PendingChallenge) -> None:
+        challenge.wrong += 1
+        if challenge.wrong >= MAX_WRONG_ATTEMPTS:
+            self._pending.pop(session, None)
 
     def clear(self) -> None:
         self._pending.clear()

@@ -98,4 +98,25 @@ def create_blueprint(state: StandIn) -> Blueprint:
             aged = state.attribute_codes.age(body["username"], ATTRIBUTE_CODE_VALIDITY + 1)
         return jsonify({"expired": aged})
 
+    @dev.get("/totp")
+    def current_totp() -> Response:
+        """The authenticator-app code a user would read now (for tests and demos)."""
+        with state.lock:
+            user = state.user(request.args.get("username", ""))
+            found = state.totp_clock.current_code(user) if user is not None else None
+        if found is None:
+            return _bad_request("no such user, or the user has no authenticator app")
+        return jsonify(found)
+
+    @dev.post("/clock")
+    def advance_clock() -> Response:
+        """Move the authenticator clock forward: the next code without waiting 30 seconds."""
+        body = _json_body()
+        seconds = body.get("advance_seconds") if body else None
+        if not isinstance(seconds, int | float) or seconds < 0:
+            return _bad_request('send {"advance_seconds": 30}')
+        with state.lock:
+            state.totp_clock.offset += seconds
+        return jsonify({"offset_seconds": state.totp_clock.offset})
+
     return dev

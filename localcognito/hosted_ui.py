@@ -21,15 +21,30 @@ from moto.cognitoidp.exceptions import InvalidPasswordException, NotAuthorizedEr
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPoolClient, UserStatus
 from moto.utilities.utils import load_resource
 
-from . import pages
-from .api import check_password, start_sms_challenge
-from .codes import CognitoError, mask_phone
+from . import pages, totp
+from .codes import CognitoError, PendingChallenge, mask_phone
+from .mfa import (
+    MFA_SETUP,
+    SELECT_MFA_TYPE,
+    SMS_MFA,
+    SOFTWARE_TOKEN_MFA,
+    software_token,
+    user_factors,
+)
+from .signin import (
+    check_mfa_code,
+    check_password,
+    choose_factor,
+    start_challenge,
+)
 from .state import StandIn
 
 SESSION_COOKIE = "cognito"
 AUTHORIZATION_CODE_VALIDITY = 300
 HOSTED_SESSION_VALIDITY = 3600
 INVALID_CODE_MESSAGE = "Invalid code received for user. Please try again."
+USED_CODE_MESSAGE = "This code was already used. Wait for your app to show a new one."
+SESSION_EXPIRED_MESSAGE = "Your sign-in session has expired. Sign in again."
 
 
 class AuthorizeError(Exception):
@@ -67,6 +82,17 @@ class AuthRequest:
             "nonce": self.nonce,
             "code_challenge": self.code_challenge,
             "code_challenge_method": self.code_challenge_method,
+        }
+        return urlencode({k: v for k, v in params.items() if v})
+
+    def documented_query(self) -> str:
+        """Only what Cognito documents for the sign-in after /logout (no PKCE, no nonce)."""
+        params = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "scope": " ".join(self.scopes),
+            "state": self.state,
         }
         return urlencode({k: v for k, v in params.items() if v})
 
@@ -226,12 +252,63 @@ def create_blueprint(state: StandIn) -> Blueprint:
         return response
 
     def continue_after_password(auth: AuthRequest, user: CognitoIdpUser) -> Response:
-        if state.sms_mfa_required(user):
-            session, challenge = start_sms_challenge(state, user, auth.client_id)
+        name = state.next_challenge(user)
+        if name is None:
+            return finish_sign_in(auth, user.username, int(time.time()))
+        if name == MFA_SETUP and SOFTWARE_TOKEN_MFA not in state.pool_mfa.factors():
             return _html(
-                pages.sms_page(f"/mfa?{auth.query()}", session, mask_phone(challenge.destination))
+                pages.message_page(
+                    "Sign-in needs a second step",
+                    "This account has no second step this user pool can set up here. "
+                    "Ask your administrator.",
+                ),
+                400,
             )
-        return finish_sign_in(auth, user.username, int(time.time()))
+        session, challenge = start_challenge(state, user, auth.client_id, name)
+        if name == MFA_SETUP:
+            state.totp_clock.associate(user)
+        return _html(challenge_page(auth, user, session, challenge))
+
+    def challenge_page(
+        auth: AuthRequest,
+        user: CognitoIdpUser,
+        session: str,
+        challenge: PendingChallenge,
+        error: str | None = None,
+    ) -> str:
+        query = auth.query()
+        if challenge.name == SMS_MFA:
+            masked = mask_phone(challenge.destination or "")
+            return pages.sms_page(f"/mfa?{query}", session, masked, error)
+        if challenge.name == SOFTWARE_TOKEN_MFA:
+            return pages.totp_page(f"/mfa?{query}", session, error)
+        if challenge.name == SELECT_MFA_TYPE:
+            factors = user_factors(state.pool_mfa, user)
+            return pages.select_mfa_page(f"/mfa/select?{query}", session, factors)
+        secret = software_token(user).pending_secret or ""
+        uri = totp.provisioning_uri(secret, user.username, "Local Cognito")
+        return pages.mfa_setup_page(f"/mfa/setup?{query}", session, secret, uri, error)
+
+    def expired_login(auth: AuthRequest) -> Response:
+        return _html(
+            pages.login_page(
+                f"/login?{auth.query()}", SESSION_EXPIRED_MESSAGE, forgot_url=forgot_url(auth)
+            ),
+            400,
+        )
+
+    def pending_sign_in(
+        auth: AuthRequest,
+    ) -> tuple[str, PendingChallenge, CognitoIdpUser] | None:
+        session = request.form.get("session", "")
+        try:
+            challenge = state.challenges.get(session)
+        except CognitoError:
+            return None
+        user = state.user(challenge.username)
+        if challenge.client_id != auth.client_id or user is None:
+            return None
+        return session, challenge, user
 
     def forgot_url(auth: AuthRequest) -> str:
         return "/forgotPassword?" + urlencode(
@@ -296,42 +373,68 @@ def create_blueprint(state: StandIn) -> Blueprint:
 
     @ui.post("/mfa")
     def mfa() -> Response:
+        """The code of an SMS_MFA or SOFTWARE_TOKEN_MFA challenge."""
         state.stats.count("http", "mfa")
         with state.lock:
             try:
                 auth = parse_auth_request(state, request.args)
             except AuthorizeError as error:
                 return _authorize_error_response(error)
-            session = request.form.get("session", "")
+            pending = pending_sign_in(auth)
+            if pending is None:
+                return expired_login(auth)
+            session, challenge, user = pending
             try:
-                challenge = state.sms_challenges.answer(
-                    session, request.form.get("code", "").strip()
-                )
+                check_mfa_code(state, user, session, request.form.get("code", "").strip())
             except CognitoError as error:
-                if error.error_type == "CodeMismatchException":
-                    try:
-                        pending = state.sms_challenges.get(session)
-                    except CognitoError:
-                        pass
-                    else:
-                        return _html(
-                            pages.sms_page(
-                                f"/mfa?{auth.query()}",
-                                session,
-                                mask_phone(pending.destination),
-                                INVALID_CODE_MESSAGE,
-                            ),
-                            400,
-                        )
-                return _html(
-                    pages.login_page(
-                        f"/login?{auth.query()}",
-                        "Your sign-in session has expired. Sign in again.",
-                        forgot_url=forgot_url(auth),
-                    ),
-                    400,
-                )
-            return finish_sign_in(auth, challenge.username, int(time.time()))
+                message = {
+                    "CodeMismatchException": INVALID_CODE_MESSAGE,
+                    "ExpiredCodeException": USED_CODE_MESSAGE,
+                }.get(error.error_type)
+                if message is None or pending_sign_in(auth) is None:
+                    return expired_login(auth)
+                return _html(challenge_page(auth, user, session, challenge, message), 400)
+            return finish_sign_in(auth, user.username, int(time.time()))
+
+    @ui.post("/mfa/select")
+    def select_mfa() -> Response:
+        state.stats.count("http", "mfa_select")
+        with state.lock:
+            try:
+                auth = parse_auth_request(state, request.args)
+            except AuthorizeError as error:
+                return _authorize_error_response(error)
+            pending = pending_sign_in(auth)
+            if pending is None or pending[1].name != SELECT_MFA_TYPE:
+                return expired_login(auth)
+            session, _, user = pending
+            try:
+                factor = choose_factor(state.pool, user, request.form.get("factor", ""))
+            except CognitoError:
+                return _html(challenge_page(auth, user, session, pending[1]), 400)
+            state.challenges.finish(session)
+            session, challenge = start_challenge(state, user, auth.client_id, factor)
+            return _html(challenge_page(auth, user, session, challenge))
+
+    @ui.post("/mfa/setup")
+    def setup_mfa() -> Response:
+        state.stats.count("http", "mfa_setup")
+        with state.lock:
+            try:
+                auth = parse_auth_request(state, request.args)
+            except AuthorizeError as error:
+                return _authorize_error_response(error)
+            pending = pending_sign_in(auth)
+            if pending is None or pending[1].name != MFA_SETUP:
+                return expired_login(auth)
+            session, challenge, user = pending
+            try:
+                state.totp_clock.verify_pending(user, request.form.get("code", "").strip())
+            except CognitoError:
+                page = challenge_page(auth, user, session, challenge, INVALID_CODE_MESSAGE)
+                return _html(page, 400)
+            state.challenges.finish(session)
+            return finish_sign_in(auth, user.username, int(time.time()))
 
     @ui.post("/newPassword")
     def new_password() -> Response:
@@ -523,7 +626,8 @@ def create_blueprint(state: StandIn) -> Blueprint:
                     auth = parse_auth_request(state, request.args)
                 except AuthorizeError as error:
                     return _authorize_error_response(error)
-                response = redirect(f"/login?{auth.query()}", 302)
+                query = auth.documented_query() if state.strict_logout_params else auth.query()
+                response = redirect(f"/login?{query}", 302)
             else:
                 return _html(
                     pages.message_page(

@@ -56,6 +56,54 @@ def sms_page(action: str, session: str, masked_phone: str, error: str | None = N
     )
 
 
+def totp_page(action: str, session: str, error: str | None = None) -> str:
+    return page(
+        "Enter your code",
+        _error(error) + "<p>Enter the code from your authenticator app.</p>\n"
+        f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="session" value="{escape(session)}">\n'
+        '<label for="code">Code</label>\n'
+        '<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>\n'
+        '<button type="submit">Verify</button>\n</form>\n',
+    )
+
+
+FACTOR_LABELS = {"SMS_MFA": "Text message (SMS)", "SOFTWARE_TOKEN_MFA": "Authenticator app"}
+
+
+def select_mfa_page(action: str, session: str, factors: list[str]) -> str:
+    choices = "".join(
+        f'<label><input type="radio" name="factor" value="{escape(factor)}" required> '
+        f"{escape(FACTOR_LABELS.get(factor, factor))}</label>\n"
+        for factor in factors
+    )
+    return page(
+        "Choose how to verify",
+        f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="session" value="{escape(session)}">\n'
+        f"<fieldset>\n<legend>Second step</legend>\n{choices}</fieldset>\n"
+        '<button type="submit">Continue</button>\n</form>\n',
+    )
+
+
+def mfa_setup_page(
+    action: str, session: str, secret: str, uri: str, error: str | None = None
+) -> str:
+    return page(
+        "Set up an authenticator app",
+        _error(error) + "<p>Your organisation requires a second step at sign-in. Add this "
+        "account to your authenticator app with the key below, then enter the code it shows."
+        "</p>\n"
+        f'<p>Key: <code id="secret">{escape(secret)}</code></p>\n'
+        f'<p><a href="{escape(uri)}">Open in an authenticator app</a></p>\n'
+        f'<form method="post" action="{escape(action)}">\n'
+        f'<input type="hidden" name="session" value="{escape(session)}">\n'
+        '<label for="code">Code</label>\n'
+        '<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required>\n'
+        '<button type="submit">Verify</button>\n</form>\n',
+    )
+
+
 def new_password_page(action: str, session: str, error: str | None = None) -> str:
     return page(
         "Change your password",

@@ -31,6 +31,9 @@ DEFAULT_SEED: dict[str, Any] = {
         "name": "mfa-portal-local",
         "mfa_configuration": "OPTIONAL",
         "classic": False,
+        "sms_mfa": True,
+        "software_token_mfa": True,
+        "strict_logout_params": False,
         "access_token_validity": 3600,
         "id_token_validity": 3600,
         "refresh_token_validity": 30 * 24 * 3600,
@@ -81,6 +84,11 @@ DEFAULT_SEED: dict[str, Any] = {
     ],
 }
 
+POOL_MFA_MODES = {"off": "OFF", "optional": "OPTIONAL", "required": "ON"}
+"""The names the CLI uses (``--pool-mfa``) for Cognito's ``MfaConfiguration`` values."""
+MFA_FACTORS = {"SMS_MFA", "SOFTWARE_TOKEN_MFA"}
+LOGOUT_LOGIN_PARAMS = ("client_id", "redirect_uri", "response_type", "scope", "state")
+"""What Cognito documents for the /logout request that redirects to sign-in again."""
 USER_STATUSES = {"CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED", "UNCONFIRMED"}
 MFA_CONFIGURATIONS = {"OFF", "OPTIONAL", "ON"}
 
@@ -106,6 +114,60 @@ def with_portals(seed: dict[str, Any], *base_urls: str, **pool: Any) -> dict[str
     return seed
 
 
+def with_pool_mfa(
+    seed: dict[str, Any],
+    mode: str,
+    *,
+    sms: bool | None = None,
+    software_token: bool | None = None,
+) -> dict[str, Any]:
+    """A copy of ``seed`` whose pool runs MFA ``mode``: "off", "optional" or "required".
+
+    Cognito's own names (OFF, OPTIONAL, ON) are accepted too. ``sms`` / ``software_token``
+    turn the pool's factors on or off (unchanged when None).
+    """
+    seed = copy.deepcopy(seed)
+    seed["user_pool"]["mfa_configuration"] = pool_mfa_configuration(mode)
+    if sms is not None:
+        seed["user_pool"]["sms_mfa"] = sms
+    if software_token is not None:
+        seed["user_pool"]["software_token_mfa"] = software_token
+    return seed
+
+
+def pool_mfa_configuration(mode: str) -> str:
+    """Cognito's ``MfaConfiguration`` for a mode given as off/optional/required (or OFF/ON)."""
+    value = POOL_MFA_MODES.get(mode.lower(), mode.upper())
+    if value not in MFA_CONFIGURATIONS:
+        raise SeedError(f"pool MFA mode must be one of {', '.join(POOL_MFA_MODES)}, not {mode!r}")
+    return value
+
+
+def with_strict_logout(seed: dict[str, Any], strict: bool = True) -> dict[str, Any]:
+    """A copy of ``seed`` whose /logout redirect to sign-in keeps only documented parameters.
+
+    Cognito documents only client_id, redirect_uri, response_type, scope and state for that
+    request; in this mode PKCE's code_challenge and the nonce are dropped on the way to /login.
+    """
+    seed = copy.deepcopy(seed)
+    seed["user_pool"]["strict_logout_params"] = strict
+    return seed
+
+
+def with_totp_user(
+    seed: dict[str, Any], username: str, secret: str, *, preferred: bool = True
+) -> dict[str, Any]:
+    """A copy of ``seed`` where ``username`` has a verified authenticator app with ``secret``."""
+    seed = copy.deepcopy(seed)
+    for user in seed["users"]:
+        if user["username"] == username:
+            user["software_token_secret"] = secret
+            if preferred:
+                user["preferred_mfa"] = "SOFTWARE_TOKEN_MFA"
+            return seed
+    raise SeedError(f"users: no user {username!r}")
+
+
 def load_seed_file(path: str | Path) -> dict[str, Any]:
     """Read a JSON or TOML seed (by extension; JSON otherwise) and fill in defaults."""
     path = Path(path)
@@ -126,7 +188,7 @@ def normalize_seed(seed: dict[str, Any] | None) -> dict[str, Any]:
     result = default_seed()
     seed = copy.deepcopy(seed or {})
     result["user_pool"].update(seed.pop("user_pool", {}) or {})
-    for key in ("classic", "mfa_configuration"):
+    for key in ("classic", "mfa_configuration", "strict_logout_params"):
         if key in seed:
             result["user_pool"][key] = seed.pop(key)
     result.update(seed)
@@ -136,9 +198,14 @@ def normalize_seed(seed: dict[str, Any] | None) -> dict[str, Any]:
 
 def _check(seed: dict[str, Any]) -> None:
     pool = seed["user_pool"]
-    if str(pool.get("mfa_configuration", "")).upper() not in MFA_CONFIGURATIONS:
-        raise SeedError("user_pool.mfa_configuration must be OFF, OPTIONAL or ON")
-    pool["mfa_configuration"] = pool["mfa_configuration"].upper()
+    try:
+        pool["mfa_configuration"] = pool_mfa_configuration(str(pool.get("mfa_configuration")))
+    except SeedError as error:
+        raise SeedError("user_pool.mfa_configuration must be OFF, OPTIONAL or ON") from error
+    if pool["mfa_configuration"] != "OFF" and not (
+        pool.get("sms_mfa") or pool.get("software_token_mfa")
+    ):
+        raise SeedError("user_pool: an MFA mode other than OFF needs sms_mfa or software_token_mfa")
     if not str(pool.get("id", "")).startswith(f"{seed['region']}_"):
         raise SeedError("user_pool.id must start with the region and an underscore")
     if not seed["clients"]:
@@ -153,6 +220,8 @@ def _check(seed: dict[str, Any]) -> None:
     for user in seed["users"]:
         if not user.get("username") or not user.get("password"):
             raise SeedError("users[]: username and password are required")
+        if user.get("preferred_mfa") and user["preferred_mfa"] not in MFA_FACTORS:
+            raise SeedError(f"users[].preferred_mfa must be one of {sorted(MFA_FACTORS)}")
         status = user.setdefault("status", "CONFIRMED")
         if status not in USER_STATUSES:
             raise SeedError(f"users[].status must be one of {sorted(USER_STATUSES)}")

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import api, devtools, hosted_ui
-from .seed import normalize_seed
+from .seed import POOL_MFA_MODES, normalize_seed, with_pool_mfa, with_strict_logout
 from .state import StandIn
 
 
@@ -74,10 +74,19 @@ class LocalCognito:
         *,
         log_requests: bool = False,
         tls: tuple[str, str] | None = None,
+        pool_mfa: str | None = None,
+        strict_logout_params: bool | None = None,
     ) -> None:
-        """``tls``: a (certificate, key) pair of PEM files to serve https instead of http."""
+        """``tls``: a (certificate, key) pair of PEM files to serve https instead of http.
+        ``pool_mfa`` ("off", "optional", "required") and ``strict_logout_params`` override the
+        seed (see `seed.with_pool_mfa` and `seed.with_strict_logout`)."""
         self.log_requests = log_requests
         self.tls = tls
+        seed = normalize_seed(seed)
+        if pool_mfa is not None:
+            seed = with_pool_mfa(seed, pool_mfa)
+        if strict_logout_params is not None:
+            seed = with_strict_logout(seed, strict_logout_params)
         self.seed = normalize_seed(seed)
         self.host = host
         self.port = port
@@ -93,6 +102,12 @@ class LocalCognito:
         self.state: StandIn | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def pool_mfa(self) -> str:
+        """The pool's MFA mode as the CLI names it: "off", "optional" or "required"."""
+        configuration = self.seed["user_pool"]["mfa_configuration"]
+        return {value: name for name, value in POOL_MFA_MODES.items()}[configuration]
 
     def start(self) -> LocalCognito:
         if self._server is not None:

@@ -20,10 +20,21 @@ from moto.cognitoidp.models import (
     cognitoidp_backends,
 )
 
-from .codes import AttributeCodes, SmsChallenges
+from .codes import AttributeCodes, PendingChallenges
 from .faults import FaultInjector
+from .mfa import (
+    PoolMfa,
+    TotpClock,
+    adopt_software_token,
+    mfa_options,
+    next_challenge,
+    set_mfa_options,
+)
 from .outbox import Outbox
 from .tokens import LocalUserPool, TokenSettings
+
+__all__ = ["StandIn", "Stats", "mfa_options", "set_mfa_options"]
+"""``mfa_options`` / ``set_mfa_options`` live in `mfa` and are re-exported for existing callers."""
 
 _account_ids = itertools.count(100000000001)
 
@@ -63,12 +74,14 @@ class StandIn:
         self.faults = FaultInjector()
         self.stats = Stats()
         self.attribute_codes = AttributeCodes()
-        self.sms_challenges = SmsChallenges()
+        self.challenges = PendingChallenges()
+        self.totp_clock = TotpClock()
         self.hosted_sessions: dict[str, Any] = {}
         self.authorization_codes: dict[str, Any] = {}
         self.pending_new_passwords: dict[str, str] = {}
         self.backend: CognitoIdpBackend = cognitoidp_backends[self.account_id][self.region]
         self.pool: LocalUserPool
+        self.pools: dict[str, LocalUserPool] = {}
         self.reset()
 
     @property
@@ -81,11 +94,13 @@ class StandIn:
             self.faults.clear()
             self.stats.clear()
             self.attribute_codes.clear()
-            self.sms_challenges.clear()
+            self.challenges.clear()
+            self.totp_clock.offset = 0.0
             self.hosted_sessions.clear()
             self.authorization_codes.clear()
             self.pending_new_passwords.clear()
             self.backend.user_pools.clear()
+            self.pools.clear()
             self.backend.sessions.clear()
             self._create_pool()
             for client in self.seed["clients"]:
@@ -114,11 +129,12 @@ class StandIn:
             refresh_token_validity=int(spec.get("refresh_token_validity", 30 * 24 * 3600)),
         )
         self.pool = LocalUserPool.adopt(created, settings)
+        self.pools[self.pool_id] = self.pool
         sms = spec.get("sms_configuration")
         self.backend.set_user_pool_mfa_config(
             self.pool_id,
-            {"SmsConfiguration": sms} if sms else None,  # type: ignore[arg-type]
-            None,  # type: ignore[arg-type]
+            {"SmsConfiguration": sms} if sms and spec.get("sms_mfa", True) else None,  # type: ignore[arg-type]
+            {"Enabled": bool(spec.get("software_token_mfa", True))},
             spec["mfa_configuration"],
         )
 
@@ -169,6 +185,10 @@ class StandIn:
         user.status = UserStatus[spec.get("status", "CONFIRMED")]
         user.enabled = bool(spec.get("enabled", True))
         set_mfa_options(user, list(spec.get("mfa_options") or []))
+        user.sms_mfa_enabled = bool(spec.get("sms_mfa_enabled"))
+        if spec.get("software_token_secret"):
+            adopt_software_token(user, spec["software_token_secret"])
+        user.preferred_mfa_setting = spec.get("preferred_mfa") or ""
 
     def client(self, client_id: str | None) -> CognitoIdpUserPoolClient | None:
         return self.pool.clients.get(client_id or "")
@@ -176,18 +196,50 @@ class StandIn:
     def user(self, username: str) -> CognitoIdpUser | None:
         return self.pool._get_user(username)
 
-    def sms_mfa_required(self, user: CognitoIdpUser) -> bool:
-        """Whether sign-in meets an SMS_MFA challenge (legacy MFAOptions or MFA preference)."""
-        if self.pool.mfa_config == "OFF" or "phone_number" not in user.attribute_lookup:
-            return False
-        if self.pool.mfa_config == "ON":
-            return True
-        return bool(mfa_options(user)) or user.sms_mfa_enabled
+    @property
+    def strict_logout_params(self) -> bool:
+        return bool(self.seed["user_pool"].get("strict_logout_params"))
 
+    @property
+    def pool_mfa(self) -> PoolMfa:
+        return PoolMfa.of(self.pool)
 
-def mfa_options(user: CognitoIdpUser) -> list[dict[str, str]]:
-    return list(getattr(user, "mfa_options", []))
+    def adopt_pool(self, pool_id: str) -> LocalUserPool:
+        """Give a pool created through the API our tokens (issuer, scopes, revocation)."""
+        pool = self.backend.user_pools[pool_id]
+        if not isinstance(pool, LocalUserPool):
+            pool = LocalUserPool.adopt(pool, TokenSettings(issuer=f"{self.url}/{pool_id}"))
+        self.pools[pool_id] = pool
+        return pool
 
+    def adopt_new_pools(self) -> None:
+        for pool_id, pool in list(self.backend.user_pools.items()):
+            if not isinstance(pool, LocalUserPool):
+                self.adopt_pool(pool_id)
 
-def set_mfa_options(user: CognitoIdpUser, options: list[dict[str, str]]) -> None:
-    user.mfa_options = options  # type: ignore[attr-defined]
+    def any_pool(self, pool_id: str | None) -> LocalUserPool | None:
+        """A pool by id: the seeded one or one created through the API."""
+        pool = self.backend.user_pools.get(pool_id or "")
+        return self.adopt_pool(pool.id) if pool is not None else None
+
+    def client_anywhere(
+        self, client_id: str | None
+    ) -> tuple[LocalUserPool, CognitoIdpUserPoolClient] | None:
+        """An app client of any pool, with its pool (the API's sign-in serves every pool)."""
+        for pool in list(self.backend.user_pools.values()):
+            client = pool.clients.get(client_id or "")
+            if client is not None:
+                return self.adopt_pool(pool.id), client
+        return None
+
+    def token_owner(self, token: str | None, scope: str) -> tuple[LocalUserPool, CognitoIdpUser]:
+        """The pool and user of a live access token with ``scope``; Cognito's error otherwise."""
+        for pool in list(self.backend.user_pools.values()):
+            if isinstance(pool, LocalUserPool) and (token or "") in pool.access_records:
+                record = pool.check_access_token(token, scope)
+                return pool, pool._get_user(record.username)
+        return self.pool, self.pool._get_user(self.pool.check_access_token(token, scope).username)
+
+    def next_challenge(self, user: CognitoIdpUser, pool: LocalUserPool | None = None) -> str | None:
+        """The MFA challenge (if any) a sign-in meets once the password was right."""
+        return next_challenge(PoolMfa.of(pool or self.pool), user)

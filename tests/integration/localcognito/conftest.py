@@ -8,9 +8,26 @@ from typing import Any
 
 import boto3
 import pytest
+from contract_target import (
+    LIVE_SKIP_REASON,
+    ContractTarget,
+    live_target_from_env,
+    stand_in_target,
+)
 from lc_helpers import PASSWORDS, HostedUi, secret_hash
 
 from localcognito.server import LocalCognito
+
+
+@pytest.fixture(params=["stand-in", pytest.param("live", marks=pytest.mark.live)])
+def target(request: pytest.FixtureRequest) -> ContractTarget:
+    """The stand-in, or (``pytest -m live``) the real user pool named by LIVE_COGNITO_*."""
+    if request.param == "live":
+        live = live_target_from_env()
+        if live is None:
+            pytest.skip(LIVE_SKIP_REASON)
+        return live
+    return stand_in_target(request.getfixturevalue("cognito"))
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +48,18 @@ def cognito(fresh_cognito: LocalCognito) -> LocalCognito:
 @pytest.fixture
 def idp(cognito: LocalCognito) -> Any:
     return boto3.client("cognito-idp", endpoint_url=cognito.url, region_name=cognito.region)
+
+
+@pytest.fixture
+def admin_idp(cognito: LocalCognito) -> Any:
+    """A client for the IAM-authorized (admin) operations: the stand-in takes any credentials."""
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=cognito.url,
+        region_name=cognito.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 @pytest.fixture
