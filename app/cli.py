@@ -8,6 +8,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from .config import POOL_MFA_MODES
+
 LOCAL_EXTRA_HINT = (
     "needs the local Cognito stand-in, which production installs leave out: "
     "install it with pip install 'mfa-portal[local]' (or run uv sync in a source checkout)"
@@ -33,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--host", default="127.0.0.1")
     local.add_argument("--port", type=int, default=9229)
     local.add_argument("--seed", metavar="FILE", help="JSON or TOML seed (default: built-in)")
+    local.add_argument(
+        "--portal-url",
+        action="append",
+        metavar="URL",
+        help="a portal's base URL its app clients accept (repeatable; default "
+        "http://127.0.0.1:8000); the first one is in the printed environment",
+    )
+    add_pool_mfa_option(local)
     local.set_defaults(handler=run_local_cognito)
     demo = commands.add_parser(
         "demo", help="run the portal under gunicorn, wired to the local Cognito stand-in"
@@ -40,8 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000, help="the portal's port (default 8000)")
     demo.add_argument("--cognito-port", type=int, default=9229, help="the stand-in's port")
+    add_pool_mfa_option(demo)
     demo.set_defaults(handler=run_demo)
     return parser
+
+
+def add_pool_mfa_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--pool-mfa",
+        choices=POOL_MFA_MODES,
+        default=None,
+        help="the stand-in's user pool MFA mode (default: the seed's, optional)",
+    )
 
 
 def run_serve(args: argparse.Namespace, extra: Sequence[str]) -> int:
@@ -74,7 +94,7 @@ def run_demo(args: argparse.Namespace, extra: Sequence[str]) -> int:
         return 2
     from localcognito.demo import run_demo as start_demo
 
-    return start_demo(args.host, args.port, args.cognito_port)
+    return start_demo(args.host, args.port, args.cognito_port, pool_mfa=args.pool_mfa)
 
 
 def run_local_cognito(args: argparse.Namespace, extra: Sequence[str]) -> int:

@@ -134,5 +134,8 @@ def _next_sign_in(status: MfaStatus, pool: PoolMfa, first: str | None, phone: st
             f"we text to {phone}."
         )
     if pool == PoolMfa.REQUIRED:
-        return f"{required}At your next sign-in, you'll be asked to set one up."
+        # An authenticator app set up at sign-in (MFA_SETUP) is not in GetUser's
+        # UserMFASettingList (Cognito says this is expected: aws/aws-sdk #693), so this sentence
+        # must be true whether or not the person already has one.
+        return f"{required}If you haven't set one up yet, you'll be asked to at your next sign-in."
     return "Your account is protected by your password only."

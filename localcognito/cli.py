@@ -1,4 +1,7 @@
-"""`mfa-portal` command line: one function per subcommand."""
+"""`mfa-portal local-cognito`: the stand-in on its own, printing what a portal needs to use it.
+
+The command line itself is the portal's (``app.cli``); ``python -m localcognito.cli`` is the same
+as ``mfa-portal local-cognito``."""
 
 from __future__ import annotations
 
@@ -8,58 +11,37 @@ import sys
 from collections.abc import Sequence
 
 PORTAL_URL = "http://127.0.0.1:8000"
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mfa-portal", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    local = commands.add_parser(
-        "local-cognito", help="serve the local Cognito stand-in (API + hosted UI) on one origin"
-    )
-    local.add_argument("--host", default="127.0.0.1")
-    local.add_argument("--port", type=int, default=9229)
-    local.add_argument("--seed", metavar="FILE", help="JSON or TOML seed (default: built-in)")
-    local.set_defaults(handler=run_local_cognito)
-    demo = commands.add_parser(
-        "demo", help="run the portal under gunicorn, wired to the local Cognito stand-in"
-    )
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000, help="the portal's port (default 8000)")
-    demo.add_argument("--cognito-port", type=int, default=9229, help="the stand-in's port")
-    demo.set_defaults(handler=run_demo)
-    return parser
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo as start_demo
-
-    return start_demo(args.host, args.port, args.cognito_port)
+POOL_MFA_CHOICES = ("off", "optional", "required")
 
 
 def run_local_cognito(args: argparse.Namespace) -> int:
-    from .seed import SeedError, load_seed_file
+    from .seed import DEFAULT_SEED, SeedError, load_seed_file, with_portals
     from .server import LocalCognito
 
     try:
-        seed = load_seed_file(args.seed) if args.seed else None
+        seed = load_seed_file(args.seed) if args.seed else DEFAULT_SEED
     except (OSError, SeedError) as error:
         print(f"mfa-portal local-cognito: cannot use seed: {error}", file=sys.stderr)
         return 2
+    portals = args.portal_url or [PORTAL_URL]
+    seed = with_portals(seed, *portals)
     try:
-        cognito = LocalCognito(seed, host=args.host, port=args.port, log_requests=True).start()
+        cognito = LocalCognito(
+            seed, host=args.host, port=args.port, log_requests=True, pool_mfa=args.pool_mfa
+        ).start()
     except OSError as error:
         print(
             f"mfa-portal local-cognito: cannot listen on {args.host}:{args.port}: {error}",
             file=sys.stderr,
         )
         return 2
-    print(describe(cognito), flush=True)
+    print(describe(cognito, portals[0]), flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         cognito.serve_forever()
     return 0
 
 
-def describe(cognito: object) -> str:
+def describe(cognito: object, portal_url: str = PORTAL_URL) -> str:
     from .server import LocalCognito
 
     assert isinstance(cognito, LocalCognito)
@@ -67,6 +49,7 @@ def describe(cognito: object) -> str:
         f"Local Cognito is ready at {cognito.url}",
         f"  region          {cognito.region}",
         f"  user pool id    {cognito.pool_id}",
+        f"  pool MFA        {cognito.pool_mfa}",
     ]
     for client in cognito.seed["clients"]:
         kind = "confidential" if client.get("secret") else "public"
@@ -87,13 +70,14 @@ def describe(cognito: object) -> str:
             phone += " (verified)" if user.get("phone_number_verified") else " (not verified)"
         lines.append(f"  {user['username']:<10} {user['password']:<18} {phone}")
     lines += ["", "Portal environment:"]
-    lines += [f"export {k}={v}" for k, v in cognito.portal_env(PORTAL_URL).items()]
+    lines += [f"export {k}={v}" for k, v in cognito.portal_env(portal_url).items()]
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    from app.cli import main as mfa_portal
+
+    return mfa_portal(sys.argv[1:] if argv is None else list(argv))
 
 
 if __name__ == "__main__":

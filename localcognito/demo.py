@@ -43,7 +43,7 @@ def port_taken(host: str, port: int) -> bool:
     return False
 
 
-def run_demo(host: str, port: int, cognito_port: int) -> int:
+def run_demo(host: str, port: int, cognito_port: int, *, pool_mfa: str | None = None) -> int:
     for name, number in (("--port", port), ("--cognito-port", cognito_port)):
         if port_taken(host, number):
             print(
@@ -57,7 +57,7 @@ def run_demo(host: str, port: int, cognito_port: int) -> int:
     base_url = f"http://{host}:{port}"
     work_dir = tempfile.mkdtemp(prefix="mfa-portal-demo-")
     stand_in = LocalCognito(
-        with_portals(DEFAULT_SEED, base_url), host=host, port=cognito_port
+        with_portals(DEFAULT_SEED, base_url), host=host, port=cognito_port, pool_mfa=pool_mfa
     ).start()
     portal: subprocess.Popen[bytes] | None = None
     try:
@@ -74,7 +74,8 @@ def run_demo(host: str, port: int, cognito_port: int) -> int:
         users = ", ".join(f"{u['username']} / {u['password']}" for u in DEFAULT_SEED["users"])
         print(
             f"\nThe portal is running at {base_url}/  (the local Cognito stand-in at "
-            f"{stand_in.url}; codes 'texted' are at {stand_in.url}/_local/outbox)\n"
+            f"{stand_in.url}, user pool MFA {stand_in.pool_mfa}; codes 'texted' are at "
+            f"{stand_in.url}/_local/outbox)\n"
             f"Demo users: {users}\nPress Ctrl-C to stop.\n",
             flush=True,
         )

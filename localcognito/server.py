@@ -166,6 +166,7 @@ class LocalCognito:
             "COGNITO_DOMAIN": self.url,
             "COGNITO_ENDPOINT_URL": self.url,
             "PORTAL_BASE_URL": portal_base_url.rstrip("/"),
+            "COGNITO_POOL_MFA": self.pool_mfa,
         }
         return env
 

@@ -66,7 +66,7 @@ CASES = [
     (PoolMfa.REQUIRED, status(sms=True), Stage.ON_REQUIRED, "On", "requires a second step"),
     # A verified number is texted in a required pool even with SMS MFA "off" (amplify-js #11258).
     (PoolMfa.REQUIRED, status(), Stage.ON_REQUIRED, "On", f"we text a code to {PHONE}"),
-    (PoolMfa.REQUIRED, status(phone=None), Stage.NEEDS_PHONE, "Off", "asked to set one up"),
+    (PoolMfa.REQUIRED, status(phone=None), Stage.NEEDS_PHONE, "Off", "you'll be asked to at"),
     (
         PoolMfa.REQUIRED,
         status(totp=True, phone=None),

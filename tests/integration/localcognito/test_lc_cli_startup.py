@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from localcognito.cli import build_parser
+from app.cli import build_parser
 from localcognito.seed import load_seed_file
 
 
@@ -28,7 +28,7 @@ def start_cli(*extra: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "localcognito.cli", "local-cognito", "--port", str(port), *extra],
+        [sys.executable, "-m", "app.cli", "local-cognito", "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -118,3 +118,28 @@ def test_seed_file_json(tmp_path: Path):
 def test_parser_defaults():
     args = build_parser().parse_args(["local-cognito"])
     assert (args.host, args.port, args.seed) == ("127.0.0.1", 9229, None)
+
+
+def test_cli_runs_a_pool_mode_for_a_portal_of_your_choosing():
+    portal = "https://127.0.0.1:8443"
+    process, url = start_cli("--pool-mfa", "required", "--portal-url", portal)
+    try:
+        authorize = requests.get(
+            f"{url}/oauth2/authorize",
+            params={
+                "client_id": "mfaportallocalclient000001",
+                "response_type": "code",
+                "redirect_uri": f"{portal}/auth/callback",
+                "scope": "openid",
+                "state": "s",
+            },
+            allow_redirects=False,
+            timeout=5,
+        )
+        assert authorize.status_code in (200, 302), authorize.text
+        assert "/error" not in authorize.headers.get("Location", "")
+    finally:
+        output = stop(process)
+    assert "pool MFA        required" in output
+    assert "export COGNITO_POOL_MFA=required" in output
+    assert f"export PORTAL_BASE_URL={portal}" in output
