@@ -26,6 +26,7 @@ from flask import (
     session,
     url_for,
 )
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from .cognito import CognitoService, MfaStatus
@@ -355,6 +356,8 @@ def callback() -> Response:
         audit("sign_in", "failed", error=exc.error)
         flash(notice("portal:signin_failed"), "warning")
         return redirect(url_for("pages.index"))
+    except JoseError as exc:
+        return _id_token_refused(exc)
     except requests.RequestException as exc:
         log_cognito_unreachable(exc)
         flash(notice("transport:connection"), "warning")
@@ -379,6 +382,28 @@ def callback() -> Response:
         flash(notice("portal:reauth_failed"), "warning")
     audit("sign_in", "ok", sub=claims["sub"], reauthentication=bool(reauth))
     return redirect(safe_next(session.pop("login_next", None)), 303)
+
+
+def _id_token_refused(error: JoseError) -> Response:
+    """The ID token failed verification (signature, ``iss``, ``aud``, ``exp`` or ``nonce``).
+
+    During a re-sign-in through the hosted UI's /logout a token without ``nonce`` is expected
+    from a Cognito that doesn't carry the undocumented parameters through: the person is told to
+    sign in again, which works, rather than sent round in a loop.
+    """
+    reauth = session.pop("reauth", None)
+    log.warning(
+        "ID token refused",
+        extra={
+            "event": "sign_in",
+            "outcome": "id_token_refused",
+            "error": getattr(error, "error", type(error).__name__),
+            "reason": getattr(error, "description", None),
+        },
+    )
+    audit("sign_in", "failed", error="id_token_refused", reauthentication=bool(reauth))
+    flash(notice("portal:reauth_failed" if reauth else "portal:signin_failed"), "warning")
+    return redirect(url_for("pages.index"))
 
 
 def sign_in_pending() -> bool:

@@ -44,8 +44,17 @@ def farms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Portal
                     seed_overrides={"classic": True},
                 )
             ),
+            # Cognito documents only client_id, redirect_uri, response_type, scope and state
+            # for /logout's sign-in redirect: this stand-in drops PKCE's challenge and the nonce.
+            "classic_strict": stack.enter_context(
+                portal_farm(
+                    tmp_path_factory.mktemp("reauth-classic-strict"),
+                    slots=1,
+                    seed_overrides={"classic": True, "strict_logout_params": True},
+                )
+            ),
         }
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(3) as pool:
             list(
                 pool.map(
                     lambda farm: farm.portal(FRESH_SIGNIN_SECONDS=str(FRESH_SIGNIN_SECONDS)),
@@ -117,3 +126,23 @@ def test_the_classic_hosted_ui_is_sent_through_logout_and_never_loops(
     assert logout["redirect_uri"] == [f"{portal.url}/auth/callback"]
     assert len(page.history) < MAX_HOPS
     finish_reauthentication(farm, http, portal, page)
+
+
+def test_a_logout_that_drops_pkce_and_nonce_still_confirms_or_says_why_never_loops(
+    farms: dict[str, PortalFarm],
+) -> None:
+    farm = farms["classic_strict"]
+    http, portal, response = stale_change(farm)
+    page = get(http, f"{portal.url}{response.headers['Location']}")
+    assert is_hosted_login_page(page)
+    final = submit_hosted_login(http, page, "alice", PASSWORDS["alice"])
+    assert len(final.history) < MAX_HOPS
+    assert final.status_code == 200
+    if final.url == f"{portal.url}/settings/mfa" and "couldn&#39;t confirm" not in final.text:
+        return finish_reauthentication(farm, http, portal, page)  # a Cognito that carries them
+    assert "We couldn&#39;t confirm that it&#39;s you." in final.text
+    assert "Sign out, sign in again, then make the change." in final.text
+    assert sms_mfa_at_standin(farm.cognito, "alice") is False
+    log = "\n".join(portal.log_lines())
+    assert "id_token_refused" in log
+    assert "unexpected_error" not in log
