@@ -336,8 +336,8 @@ def _reauth_via_logout() -> Response:
 @limiter.limit(_signin_limit)
 def callback() -> Response:
     if not sign_in_pending():
-        # Nobody started a sign-in from this browser: a forged or replayed callback link. It
-        # changes nothing and is no failed sign-in of the person who happens to be signed in.
+        # Not a sign-in this browser started: a forged or replayed callback link. It changes
+        # nothing and is no failed sign-in of the person who happens to be signed in.
         log.info("callback without a pending sign-in ignored", extra={"event": "sign_in"})
         if signed_in_user():
             return redirect(url_for("mfa.settings_page"), 303)
@@ -407,9 +407,12 @@ def _id_token_refused(error: JoseError) -> Response:
 
 
 def sign_in_pending() -> bool:
-    """Whether this browser's session holds the state of a sign-in it started (Authlib keeps it
-    under ``_state_<client>_<state>`` until the callback)."""
-    return any(key.startswith("_state_cognito_") for key in session)
+    """Whether this callback answers a sign-in this browser started: its ``state`` is one Authlib
+    keeps in the session (``_state_<client>_<state>``) until the callback. Checked before
+    anything else, ``error=`` included: a forged link can neither sign the person out nor raise
+    an operator alert."""
+    state = request.args.get("state", "")
+    return bool(state) and f"_state_cognito_{state}" in session
 
 
 def _missing_scope(sub: str | None) -> Response:

@@ -74,3 +74,16 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def pending_state(client: FlaskClient) -> str:
+    """The ``state`` of the sign-in this browser started last (as Authlib keeps it)."""
+    with client.session_transaction() as session:
+        states = [key.removeprefix("_state_cognito_") for key in session]
+        states = [key for key, name in zip(states, session, strict=True) if key != name]
+    return states[-1] if states else "no-sign-in-pending"
+
+
+def callback(client: FlaskClient, query: str = "code=c") -> Any:
+    """The hosted UI sending the browser back to ``/auth/callback`` for its pending sign-in."""
+    return client.get(f"/auth/callback?{query}&state={pending_state(client)}")

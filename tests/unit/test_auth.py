@@ -19,7 +19,7 @@ from markupsafe import escape
 from app.auth import token_scopes
 from app.errors import lookup
 from app.sessions import SESSION_KEY_PREFIX
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
+from tests.support.unit import ACCESS_TOKEN, callback, csrf_token, get_user_response, sign_in
 
 CLIENT_ID = "unitclient0000000000000001"
 SCOPES = {"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"}
@@ -137,14 +137,14 @@ def test_login_never_remembers_another_site(client, oauth_metadata, target):
 
 def test_after_sign_in_an_evil_next_ends_at_the_settings_page(client, hosted_ui):
     client.get("/login", query_string={"next": "//evil.example"})
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.status_code == 303
     assert response.headers["Location"] == "/settings/mfa"
 
 
 def test_after_sign_in_a_same_site_next_is_honoured(client, hosted_ui):
     client.get("/login", query_string={"next": "/settings/phone"})
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.headers["Location"] == "/settings/phone"
 
 
@@ -153,7 +153,7 @@ def test_after_sign_in_a_same_site_next_is_honoured(client, hosted_ui):
 
 def test_callback_starts_a_server_side_session(client, hosted_ui):
     client.get("/login")
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.status_code == 303
     with client.session_transaction() as session:
         assert session["user"] == {
@@ -170,7 +170,7 @@ def test_callback_starts_a_server_side_session(client, hosted_ui):
 
 def test_tokens_never_reach_the_browser(client, hosted_ui):
     client.get("/login")
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     cookies = " ".join(response.headers.getlist("Set-Cookie"))
     assert ACCESS_TOKEN not in cookies
     assert "refresh-token" not in cookies
@@ -200,7 +200,7 @@ def test_a_bad_callback_lands_on_the_start_page_with_a_message(client, oauth_met
 def test_a_token_endpoint_that_cannot_be_reached_is_a_message(client, hosted_ui):
     hosted_ui.error = requests.ConnectionError("refused")
     client.get("/login")
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.headers["Location"] == "/"
     assert str(escape(lookup("transport:connection").message)) in client.get("/").text
 
@@ -208,7 +208,7 @@ def test_a_token_endpoint_that_cannot_be_reached_is_a_message(client, hosted_ui)
 def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
     hosted_ui.claims.pop("sub")
     client.get("/login")
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.headers["Location"] == "/"
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
@@ -216,7 +216,7 @@ def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
 def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
     hosted_ui.access_token = jwt_with({"scope": "openid email"})
     client.get("/login")
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.headers["Location"] == "/"
     landing = client.get("/")
     assert str(escape(lookup("NotAuthorizedException", "missing_scope").message)) in landing.text
@@ -226,7 +226,7 @@ def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
 def test_callback_is_never_a_500_when_the_hosted_ui_refuses_the_scope(client, hosted_ui):
     hosted_ui.error = OAuthError(error="invalid_scope")
     client.get("/login")
-    response = client.get("/auth/callback?error=invalid_scope&state=s")
+    response = callback(client, "error=invalid_scope")
     assert response.status_code in (302, 303)
     assert response.headers["Location"] == "/"
 
@@ -237,7 +237,7 @@ def test_an_id_token_without_auth_time_is_no_fresh_sign_in(client, hosted_ui):
     hosted_ui.claims.pop("auth_time")
     hosted_ui.claims["iat"] = int(time.time())
     client.get("/login")
-    client.get("/auth/callback?code=c&state=s")
+    callback(client)
     with client.session_transaction() as session:
         assert session["user"]["sub"] == "sub-alice"
         assert session["auth_time"] == 0
@@ -258,7 +258,7 @@ def test_a_callback_forced_on_a_signed_in_person_is_ignored(client, hosted_ui, c
 
 
 def test_a_callback_with_no_sign_in_pending_signs_nobody_in(client, hosted_ui):
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.headers["Location"] == "/"
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
@@ -269,7 +269,7 @@ def test_a_callback_with_no_sign_in_pending_signs_nobody_in(client, hosted_ui):
 def test_a_fresh_reauthentication_renews_auth_time(client, hosted_ui):
     sign_in(client, auth_age=600)
     client.get("/login?reauth=1&next=/settings/mfa")
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.status_code == 303
     assert response.headers["Location"] == "/settings/mfa"
     with client.session_transaction() as session:
@@ -281,7 +281,7 @@ def test_a_stale_reauthentication_goes_through_the_hosted_ui_logout(client, host
     sign_in(client, auth_age=600)
     client.get("/login?reauth=1&next=/settings/mfa")
     hosted_ui.claims["auth_time"] = int(time.time()) - 600
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("http://cognito.test/logout?")
@@ -295,8 +295,8 @@ def test_a_second_stale_reauthentication_says_so(client, hosted_ui, stubber):
     sign_in(client, auth_age=600)
     client.get("/login?reauth=1&next=/settings/mfa")
     hosted_ui.claims["auth_time"] = int(time.time()) - 600
-    client.get("/auth/callback?code=c&state=s")
-    response = client.get("/auth/callback?code=c&state=s")
+    callback(client)
+    response = callback(client)
     assert response.status_code == 303
     stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
     page = client.get("/settings/mfa")
@@ -398,3 +398,23 @@ def test_session_lifetime_is_enforced(client):
 )
 def test_token_scopes(token, scopes):
     assert token_scopes(token) == scopes
+
+
+@pytest.mark.parametrize("error", ["invalid_scope", "access_denied", "server_error"])
+def test_a_forged_error_callback_while_a_sign_in_is_pending_changes_nothing(
+    client, hosted_ui, caplog, error
+):
+    """The victim has a sign-in pending (any GET /login?reauth=1 starts one); a cross-site link
+    to the callback with an ``error`` but not that sign-in's ``state`` neither signs them out nor
+    raises the operator's missing-scope alert nor records a failure under their ``sub``."""
+    sign_in(client)
+    client.get("/login?reauth=1&next=/settings/mfa")
+    hosted_ui.error = OAuthError(error=error)
+    with caplog.at_level(logging.INFO):
+        response = client.get(f"/auth/callback?error={error}&state=guessed")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/mfa"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [r for r in caplog.records if getattr(r, "audit", False)]
+    with client.session_transaction() as session:
+        assert session["user"]["sub"] == "sub-alice"

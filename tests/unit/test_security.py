@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import load_settings
 from app.security import DEFAULT_NEXT, safe_next
-from tests.support.unit import ACCESS_TOKEN, get_user_response, portal_env, sign_in
+from tests.support.unit import ACCESS_TOKEN, callback, get_user_response, portal_env, sign_in
 from tests.unit.oauth import use_local_metadata
 
 # --- safe_next ---------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def test_session_id_changes_at_sign_in(app, client, monkeypatch):
             "userinfo": {"sub": "sub-alice", "cognito:username": "alice", "auth_time": 1},
         },
     )
-    response = client.get("/auth/callback?code=c&state=s")
+    response = callback(client)
     assert response.status_code == 303
     after = client.get_cookie("mfa_portal").value
     assert after != before
