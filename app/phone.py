@@ -20,9 +20,18 @@ from .auth import (
 from .errors import PortalError
 from .forms import PhoneNumberForm, VerifyCodeForm
 from .observability import audit
-from .phone_numbers import mask
+from .phone_numbers import PhonePolicy, mask
 
 bp = Blueprint("phone", __name__)
+
+
+def phone_policy() -> PhonePolicy:
+    s = settings()
+    return PhonePolicy(s.phone_allowed_regions, s.phone_allow_voip)
+
+
+def phone_form() -> PhoneNumberForm:
+    return PhoneNumberForm(default_region=settings().phone_default_region, policy=phone_policy())
 
 
 @bp.get("/settings/phone")
@@ -31,7 +40,7 @@ def edit() -> str | tuple[str, int]:
     status = status_or_error()
     if isinstance(status, PortalError):
         return render_template("phone/edit.html", status=None, form=None, error=notice(status)), 503
-    form = PhoneNumberForm(default_region=settings().phone_default_region)
+    form = phone_form()
     return render_template(
         "phone/edit.html", status=status, form=form, masked_phone=mask(status.phone_number)
     )
@@ -42,7 +51,7 @@ def edit() -> str | tuple[str, int]:
 @limit_texts
 @fresh_signin_required
 def update() -> Response | tuple[str, int]:
-    form = PhoneNumberForm(default_region=settings().phone_default_region)
+    form = phone_form()
     if not form.validate():
         # Refused before any call to Cognito: the person fixes the number and sends it again.
         return render_template("phone/edit.html", status=None, form=form), 400

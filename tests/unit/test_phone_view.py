@@ -229,3 +229,16 @@ def test_texts_sent_share_one_budget_across_new_numbers_and_new_codes(tmp_path: 
         assert client.post("/settings/phone/resend", data={"csrf_token": token}).status_code == 429
         assert client.post("/settings/phone", data=number).status_code == 429
         stubber.assert_no_pending_responses()
+
+
+def test_the_country_selector_lists_only_the_allowed_countries(tmp_path: Path) -> None:
+    env = portal_env(tmp_path, PHONE_ALLOWED_REGIONS="US,CA")
+    app = create_app(load_settings(env))
+    client = app.test_client()
+    sign_in(client)
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", get_user_response(verified=False))
+        page = client.get("/settings/phone").text
+    assert page.count("<option") == 2
+    assert '<option selected value="US">United States (+1)</option>' in page
+    assert '<option value="CA">Canada (+1)</option>' in page
