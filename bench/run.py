@@ -368,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {name:8} {res['throughput_rps']:7.1f} req/s of {ideal:.0f} ideal "
                 f"({res['efficiency']:.2f})  p50 {res['p50_ms']} ms  p99 {res['p99_ms']} ms"
             )
-        requests.delete(f"{cognito.url}/_local/faults", timeout=10).raise_for_status()
+        requests.delete(f"{cognito.url}/_local/faults", json={}, timeout=10).raise_for_status()
         results["latency"] = latency
 
         print("phase 4: Cognito calls, counted at the stand-in")

@@ -30,7 +30,7 @@ class Stack:
         response.raise_for_status()
 
     def clear_faults(self) -> None:
-        requests.delete(f"{self.cognito.url}/_local/faults", timeout=5).raise_for_status()
+        requests.delete(f"{self.cognito.url}/_local/faults", json={}, timeout=5).raise_for_status()
 
 
 @pytest.fixture(scope="session")

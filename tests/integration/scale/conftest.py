@@ -134,4 +134,4 @@ def pair(farm: Farm) -> list[PortalServer]:
 def fresh(farm: Farm) -> Iterator[Farm]:
     farm.cognito.reset()
     yield farm
-    requests.delete(f"{farm.cognito.url}/_local/faults", timeout=5)
+    requests.delete(f"{farm.cognito.url}/_local/faults", json={}, timeout=5)
