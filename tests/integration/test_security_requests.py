@@ -40,7 +40,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
 @pytest.fixture(scope="module")
 def portals(farm: PortalFarm) -> dict[str, PortalServer]:
     default, strict = farm.portals_with(
-        {"WEB_CONCURRENCY": "2"},
+        {},
         # Only its Set-Cookie and headers are read: it is never signed in to.
         {"https": True, "RATE_LIMIT_SIGNIN": "3 per minute"},
     )

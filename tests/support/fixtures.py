@@ -35,7 +35,7 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The stand-in and one portal under gunicorn (2 workers), wired together."""
+    """The stand-in and one portal under gunicorn (one worker: no Redis here), wired together."""
     tmp: Path = tmp_path_factory.mktemp("stack")
     port = free_port()
     cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
