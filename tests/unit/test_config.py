@@ -236,3 +236,20 @@ def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentia
     assert status.username == "alice"
     assert "Authorization" not in sent[0].headers
     assert sent[0].url.startswith("http://cognito.test")
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example():
+    """A setting nobody can find is a setting nobody sets (e.g. the texts budgets)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "app" / "config.py").read_text()
+    names = set(re.findall(r'env(?:\.get)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'_\w+\(\s*env,\s*"([A-Z][A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'"(PHONE_[A-Z_]+)"', source))
+    assert {"RATE_LIMIT_TEXTS_GLOBAL", "PHONE_ALLOWED_REGIONS", "PHONE_ALLOW_VOIP"} <= names
+    readme = (root / "README.md").read_text()
+    env_example = (root / ".env.example").read_text()
+    assert not [name for name in sorted(names) if f"`{name}`" not in readme]
+    assert not [name for name in sorted(names) if f"{name}=" not in env_example]
