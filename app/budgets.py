@@ -113,6 +113,11 @@ def _refuse(counter: _Counter) -> None:
     reset_at = limiter.limiter.get_window_stats(counter.limit, *counter.keys).reset_time
     if counter.budget is Budget.CEILING:
         _report_ceiling(counter.limit)
+    elif counter.budget is Budget.NUMBER:
+        log.warning(
+            "a text to one number was refused: its budget across accounts is spent",
+            extra={"event": "texts_per_number_refused", "limit": str(counter.limit)},
+        )
     raise TextsBudgetError(Refusal(counter.budget, counter.limit, reset_at))
 
 

@@ -66,6 +66,10 @@ def texts_asked(cognito) -> int:
     return api.get("UpdateUserAttributes", 0) + api.get("GetUserAttributeVerificationCode", 0)
 
 
+def log_entries(portal: PortalServer) -> list[dict]:
+    return [json.loads(line) for line in portal.log_lines() if line.startswith("{")]
+
+
 def page_text(response: requests.Response) -> str:
     return " ".join(html.unescape(response.text).split())
 
@@ -103,6 +107,9 @@ def test_one_number_gets_only_so_many_texts_whichever_accounts_ask(
     assert "We text one phone number at most 2 times in a day" in refused
     assert "Nothing was sent. Try again in about 24 hours." in refused
     assert texts_asked(cognito) == 2
+    warnings = [e for e in log_entries(portal) if e.get("event") == "texts_per_number_refused"]
+    assert [e["level"] for e in warnings] == ["WARNING"]
+    assert "2025550177" not in "\n".join(portal.log_lines())
 
     # "Send a new code" to that number is refused too; another number is still texted.
     alice, alice_token = people[0]
@@ -132,10 +139,6 @@ def test_the_texts_ceiling_refuses_everyone_and_tells_the_operator_once(
     assert "Nothing was sent. Try again in about" in refused
     assert texts_asked(cognito) == 2
 
-    reports = [
-        entry
-        for entry in map(json.loads, portal.log_lines())
-        if entry.get("event") == "texts_ceiling_reached"
-    ]
+    reports = [e for e in log_entries(portal) if e.get("event") == "texts_ceiling_reached"]
     assert len(reports) == 1
     assert reports[0]["level"] == "ERROR"
