@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 import requests
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
@@ -103,8 +105,9 @@ def register_error_pages(app: Flask) -> None:
         return _too_many(_limiter_refusal())
 
     @app.errorhandler(TextsBudgetError)
-    def text_refused(error: TextsBudgetError) -> tuple[str, int]:
-        return _too_many(error.refusal)
+    def text_refused(error: TextsBudgetError) -> tuple[str, int, dict[str, str]]:
+        wait = max(1, math.ceil(error.refusal.reset_at - time.time()))
+        return (*_too_many(error.refusal), {"Retry-After": str(wait)})
 
     @app.errorhandler(404)
     def not_found(error: HTTPException) -> tuple[str, int]:

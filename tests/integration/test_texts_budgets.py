@@ -106,6 +106,7 @@ def test_one_number_gets_only_so_many_texts_whichever_accounts_ask(
     assert "No text was sent" in refused
     assert "We text one phone number at most 2 times in a day" in refused
     assert "Nothing was sent. Try again in about 24 hours." in refused
+    assert 23 * 3600 < int(statuses[-1].headers["Retry-After"]) <= 24 * 3600
     assert texts_asked(cognito) == 2
     warnings = [e for e in log_entries(portal) if e.get("event") == "texts_per_number_refused"]
     assert [e["level"] for e in warnings] == ["WARNING"]
