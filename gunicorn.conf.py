@@ -8,12 +8,18 @@ missing or malformed variable stops start-up with one line naming it, before any
 Process settings, each overridable from the environment:
 
 ``PORT`` / ``HOST``             where to listen (default 0.0.0.0:8000)
-``WEB_CONCURRENCY``             worker processes (default: the CPUs this process may use, >= 2)
+``WEB_CONCURRENCY``             worker processes (default: the CPUs this process may use, >= 2,
+                                with ``REDIS_URL``; 1 without it, see below)
 ``GUNICORN_THREADS``            threads per worker (default 16): concurrent requests per process
 ``GUNICORN_TIMEOUT``            seconds before a silent worker is killed (default: see below)
 ``GUNICORN_GRACEFUL_TIMEOUT``   seconds in-flight requests get to finish after SIGTERM
 ``GUNICORN_MAX_REQUESTS``       recycle a worker after this many requests (0: never)
 ``GUNICORN_CONTROL_SOCKET``     enable gunicorn's control socket at this path (default: off)
+
+Workers and rate limits: the limits (sign-ins, changes, texts) count in ``REDIS_URL`` when it is
+set, so every worker and instance shares them. Without it they count in each process's memory, so
+the portal runs one worker (threads carry the concurrency) and refuses to start with more:
+``WEB_CONCURRENCY=2`` without ``REDIS_URL`` would let each worker grant the whole budget.
 
 Proxies: gunicorn itself never believes ``X-Forwarded-*`` (``forwarded_allow_ips`` is empty), so a
 client on the same host can't claim https; the app trusts exactly ``TRUSTED_PROXIES`` hops of them
@@ -43,6 +49,19 @@ _per_call = _settings.cognito_max_attempts * _attempt + 2.0 * (_settings.cognito
 WORST_REQUEST_SECONDS = 2 * _per_call + _attempt
 
 
+def _workers(requested: str | None, cpus: int, shared_limits: bool) -> int:
+    """Worker processes: one per CPU (at least 2) when the limits are shared in Redis; else one."""
+    if not requested:
+        return max(2, cpus) if shared_limits else 1
+    count = int(requested)
+    if count > 1 and not shared_limits:
+        raise SystemExit(
+            f"mfa-portal: WEB_CONCURRENCY={count} needs REDIS_URL: without it each worker keeps "
+            "its own rate-limit counters; unset WEB_CONCURRENCY (one worker) or set REDIS_URL"
+        )
+    return count
+
+
 def _cpus() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -52,8 +71,9 @@ def _cpus() -> int:
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
 worker_class = "gthread"
-# Threads carry the I/O concurrency; processes only need to cover the CPUs (the GIL).
-workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, _cpus()))
+# Threads carry the I/O concurrency; processes only need to cover the CPUs (the GIL), and can only
+# do so when they share the rate-limit counters.
+workers = _workers(os.environ.get("WEB_CONCURRENCY"), _cpus(), bool(_settings.redis_url))
 threads = int(os.environ.get("GUNICORN_THREADS") or 16)
 # With gthread the heartbeat comes from the worker's main loop, not the request threads, so this
 # only catches a wedged process; it still exceeds any request's worst case.

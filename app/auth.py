@@ -113,7 +113,11 @@ limit_changes = limiter.shared_limit(
     lambda: settings().rate_limit_changes, "changes", key_func=user_or_address, methods=["POST"]
 )
 limit_texts = limiter.shared_limit(
-    lambda: settings().rate_limit_codes, "texts", key_func=user_or_address, methods=["POST"]
+    lambda: settings().rate_limit_codes,
+    "texts",
+    key_func=user_or_address,
+    methods=["POST"],
+    deduct_when=lambda _response: False,  # checked here, spent by budgets.spend_texts
 )
 
 

@@ -57,7 +57,12 @@ class Settings:
     rate_limit_changes: str = "10 per 10 minutes"
     rate_limit_signin: str = "30 per minute"
     rate_limit_codes: str = "5 per 10 minutes"
+    rate_limit_texts_per_number: str = "10 per day"
+    rate_limit_texts_global: str = "1000 per hour"
     phone_default_region: str = "US"
+    #: Countries whose numbers may be texted; empty: every country.
+    phone_allowed_regions: frozenset[str] = frozenset()
+    phone_allow_voip: bool = False
     support_contact: str = ""
     log_level: str = "INFO"
     pool_mfa: str = "optional"
@@ -151,6 +156,37 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is malformed: expected true or false")
+
+
+def _phone_regions(env: Mapping[str, str], default_region: str) -> frozenset[str]:
+    """``PHONE_ALLOWED_REGIONS=US,CA``: codes phonenumbers knows, the default region among them."""
+    from phonenumbers import SUPPORTED_REGIONS
+
+    raw = env.get("PHONE_ALLOWED_REGIONS", "").strip()
+    regions = frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
+    unknown = sorted(code for code in regions if code not in SUPPORTED_REGIONS)
+    if unknown:
+        raise ConfigError(
+            f"PHONE_ALLOWED_REGIONS={raw!r} is malformed: {', '.join(unknown)} "
+            "is not a country code; expected two-letter codes separated by commas, e.g. US,CA"
+        )
+    if regions and default_region not in regions:
+        raise ConfigError(
+            f"PHONE_ALLOWED_REGIONS={raw!r} leaves out PHONE_DEFAULT_REGION={default_region!r}: "
+            "expected it among them"
+        )
+    return regions
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise ``ConfigError`` on the first bad one."""
     env = os.environ if env is None else env
@@ -176,6 +212,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             f"COGNITO_POOL_MFA={pool_mfa!r} is malformed: expected off, optional or required "
             "(the user pool's MFA setting)"
         )
+    phone_default_region = _matching(
+        {"PHONE_DEFAULT_REGION": env.get("PHONE_DEFAULT_REGION", "").strip() or "US"},
+        "PHONE_DEFAULT_REGION",
+        _PHONE_REGION,
+        "a two-letter country code such as US or GB",
+    )
     redis_url = _optional(env, "REDIS_URL")
     if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL={redis_url!r} is malformed: expected redis://host:port/db")
@@ -206,12 +248,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_changes=_rate(env, "RATE_LIMIT_CHANGES", "10 per 10 minutes"),
         rate_limit_signin=_rate(env, "RATE_LIMIT_SIGNIN", "30 per minute"),
         rate_limit_codes=_rate(env, "RATE_LIMIT_CODES", "5 per 10 minutes"),
-        phone_default_region=_matching(
-            {"PHONE_DEFAULT_REGION": env.get("PHONE_DEFAULT_REGION", "").strip() or "US"},
-            "PHONE_DEFAULT_REGION",
-            _PHONE_REGION,
-            "a two-letter country code such as US or GB",
-        ),
+        rate_limit_texts_per_number=_rate(env, "RATE_LIMIT_TEXTS_PER_NUMBER", "10 per day"),
+        rate_limit_texts_global=_rate(env, "RATE_LIMIT_TEXTS_GLOBAL", "1000 per hour"),
+        phone_default_region=phone_default_region,
+        phone_allowed_regions=_phone_regions(env, phone_default_region),
+        phone_allow_voip=_flag(env, "PHONE_ALLOW_VOIP", False),
         support_contact=env.get("SUPPORT_CONTACT", "").strip(),
         log_level=log_level,
         pool_mfa=pool_mfa,

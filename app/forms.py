@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp, ValidationError
 
-from .phone_numbers import PhoneNumberError, country_choices, normalise
+from .phone_numbers import PhoneNumberError, PhonePolicy, country_choices, normalise
 
 
 def csrf_field() -> Markup:
@@ -46,16 +46,23 @@ class PhoneNumberForm(FlaskForm):
         render_kw={"autocomplete": "tel-national", "inputmode": "tel"},
     )
 
-    def __init__(self, *args: Any, default_region: str = "US", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        default_region: str = "US",
+        policy: PhonePolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
+        self.policy = policy or PhonePolicy()
+        self.country.choices = country_choices(self.policy.allowed_regions)
         if not self.country.data:
             self.country.data = default_region
         self.e164 = ""
 
     def validate_phone_number(self, field: StringField) -> None:
         try:
-            self.e164 = normalise(field.data or "", self.country.data or "")
+            self.e164 = normalise(field.data or "", self.country.data or "", self.policy)
         except PhoneNumberError as error:
             raise ValidationError(str(error)) from None
 

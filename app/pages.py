@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import requests
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from .auth import end_session, notice, signed_in_user
+from .budgets import Budget, Refusal, TextsBudgetError, budget_of, limit_in_words, wait_in_words
 from .errors import PortalError, lookup
 from .observability import log_cognito_unreachable
 from .security import limiter
@@ -54,13 +56,27 @@ def _cognito_unreachable(error: requests.RequestException) -> tuple[str, int]:
     return _error_page(503, "Sign-in is unavailable", lookup("transport:connection").message)
 
 
-def _retry_when() -> str:
-    """When the limit that was hit lets the person in again, in words."""
+def _too_many(refusal: Refusal | None) -> tuple[str, int]:
+    """The limit in words and the real time left, e.g. "You can ask for 5 codes in 10 minutes.
+    No code was sent. Try again in about 7 minutes." """
+    if refusal is None:
+        return _error_page(
+            429, "Too many attempts", "Nothing was changed. Please try again in a few minutes."
+        )
+    limit = limit_in_words(refusal.budget, refusal.limit)
+    wait = f"Try again in {wait_in_words(refusal.reset_at)}."
+    if refusal.budget in (Budget.NUMBER, Budget.CEILING):
+        return _error_page(429, "No text was sent", f"{limit} Nothing was sent. {wait}")
+    outcome = "No code was sent." if refusal.budget is Budget.CODES else "Nothing was changed."
+    return _error_page(429, "Too many attempts", f"{limit} {outcome} {wait}")
+
+
+def _limiter_refusal() -> Refusal | None:
+    """The limit Flask-Limiter just enforced, if it says which."""
     limit = limiter.current_limit
     if limit is None:
-        return "in a few minutes"
-    minutes = max(1, round((limit.reset_at - time.time()) / 60))
-    return "in about a minute" if minutes == 1 else f"in about {minutes} minutes"
+        return None
+    return Refusal(budget_of(limit), limit.limit, limit.window.reset_time)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -86,12 +102,12 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error: HTTPException) -> tuple[str, int]:
-        return _error_page(
-            429,
-            "Too many attempts",
-            f"You've made too many requests ({error.description}). Nothing was changed. "
-            f"Please try again {_retry_when()}.",
-        )
+        return _too_many(_limiter_refusal())
+
+    @app.errorhandler(TextsBudgetError)
+    def text_refused(error: TextsBudgetError) -> tuple[str, int, dict[str, str]]:
+        wait = max(1, math.ceil(error.refusal.reset_at - time.time()))
+        return (*_too_many(error.refusal), {"Retry-After": str(wait)})
 
     @app.errorhandler(404)
     def not_found(error: HTTPException) -> tuple[str, int]:

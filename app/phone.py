@@ -17,12 +17,22 @@ from .auth import (
     settings,
     status_or_error,
 )
+from .budgets import spend_texts
 from .errors import PortalError
 from .forms import PhoneNumberForm, VerifyCodeForm
 from .observability import audit
-from .phone_numbers import mask
+from .phone_numbers import PhoneNumberError, PhonePolicy, mask, normalise
 
 bp = Blueprint("phone", __name__)
+
+
+def phone_policy() -> PhonePolicy:
+    s = settings()
+    return PhonePolicy(s.phone_allowed_regions, s.phone_allow_voip)
+
+
+def phone_form() -> PhoneNumberForm:
+    return PhoneNumberForm(default_region=settings().phone_default_region, policy=phone_policy())
 
 
 @bp.get("/settings/phone")
@@ -31,7 +41,7 @@ def edit() -> str | tuple[str, int]:
     status = status_or_error()
     if isinstance(status, PortalError):
         return render_template("phone/edit.html", status=None, form=None, error=notice(status)), 503
-    form = PhoneNumberForm(default_region=settings().phone_default_region)
+    form = phone_form()
     return render_template(
         "phone/edit.html", status=status, form=form, masked_phone=mask(status.phone_number)
     )
@@ -42,10 +52,11 @@ def edit() -> str | tuple[str, int]:
 @limit_texts
 @fresh_signin_required
 def update() -> Response | tuple[str, int]:
-    form = PhoneNumberForm(default_region=settings().phone_default_region)
+    form = phone_form()
     if not form.validate():
-        # Refused before any call to Cognito: the person fixes the number and sends it again.
+        # Refused before any call to Cognito (nothing spent): the person fixes the number.
         return render_template("phone/edit.html", status=None, form=form), 400
+    spend_texts(form.e164)
     try:
         call_with_token(service().update_phone_number, form.e164)
     except PortalError as error:
@@ -106,6 +117,12 @@ def verify() -> Response:
 @fresh_signin_required
 def resend() -> Response:
     try:
+        # The number the code goes to, for its budget and today's rules on what may be texted.
+        number = call_with_token(service().get_mfa_status).phone_number
+        if number:
+            if refused := _untextable(number):
+                return refused
+            spend_texts(number)
         delivery = call_with_token(service().send_phone_code)
     except PortalError as error:
         return change_failed(error, "phone_code_send", "phone.verify_page")
@@ -119,3 +136,16 @@ def resend() -> Response:
         "success",
     )
     return redirect(url_for("phone.verify_page"), 303)
+
+
+def _untextable(number: str) -> Response | None:
+    """A number saved before today's rules (or a narrower PHONE_ALLOWED_REGIONS) gets no text."""
+    try:
+        normalise(number, settings().phone_default_region, phone_policy())
+    except PhoneNumberError as error:
+        flash(
+            {"text": f"{error} No code was sent: change the number first.", "action": "none"},
+            "warning",
+        )
+        return redirect(url_for("phone.edit"), 303)
+    return None

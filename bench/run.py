@@ -271,7 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="alternating portal/baseline rounds")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--latency-slots", type=int, default=8, help="slots for the latency phase")
-    parser.add_argument("--workers", default="2", help="WEB_CONCURRENCY for both apps")
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="WEB_CONCURRENCY for both apps (default: 2 with the Redis store, 1 on disk, which "
+        "is all gunicorn.conf.py allows without REDIS_URL)",
+    )
     parser.add_argument("--threads", default="16", help="GUNICORN_THREADS for both apps")
     parser.add_argument("--store", choices=("auto", "redis", "disk"), default="auto")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -289,15 +294,17 @@ def main(argv: list[str] | None = None) -> int:
     seed["users"] = [*seed["users"], *bench_users(args.users)]
     cognito = LocalCognito(seed).start()
 
+    workers = args.workers or ("2" if redis_server else "1")
     common = {
-        "WEB_CONCURRENCY": args.workers,
+        "WEB_CONCURRENCY": workers,
         "GUNICORN_THREADS": args.threads,
         "GUNICORN_MAX_REQUESTS": "1000000",  # no recycling mid-measurement
         "LOG_LEVEL": "INFO",
     }
-    portal_settings = portal_env(cognito, portal_port, tmp, **common)
     if redis_server:
-        portal_settings["REDIS_URL"] = redis_server.url()
+        common["REDIS_URL"] = redis_server.url()
+    portal_settings = portal_env(cognito, portal_port, tmp, **common)
+    # The baseline never reads REDIS_URL; it only lets gunicorn.conf.py start as many workers.
     baseline_settings = portal_env(cognito, baseline_port, tmp, **common)
     portal = Gunicorn(portal_settings, portal_port, tmp / "p.log")
     baseline = Gunicorn(
@@ -307,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         app="bench.baseline_app:create_app()",
         name="baseline",
     )
-    results: dict[str, Any] = {"machine": machine(), "settings": vars(args) | {"store": store}}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "settings": vars(args) | {"store": store, "workers": workers},
+    }
     results["settings"]["out"] = str(args.out)
     try:
         print(f"starting: stand-in {cognito.url}, store {store}, {args.users} people")
@@ -368,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"  {name:8} {res['throughput_rps']:7.1f} req/s of {ideal:.0f} ideal "
                 f"({res['efficiency']:.2f})  p50 {res['p50_ms']} ms  p99 {res['p99_ms']} ms"
             )
-        requests.delete(f"{cognito.url}/_local/faults", timeout=10).raise_for_status()
+        requests.delete(f"{cognito.url}/_local/faults", json={}, timeout=10).raise_for_status()
         results["latency"] = latency
 
         print("phase 4: Cognito calls, counted at the stand-in")

@@ -1,7 +1,13 @@
-"""Development endpoints under /_local/: outbox, faults, reset, stats, token and code ageing."""
+"""Development endpoints under /_local/: outbox, faults, reset, stats, token and code ageing.
+
+They hand out every texted code, so no web page may reach them: only a loopback ``Host`` is
+answered (a DNS-rebound name is not), and a POST or DELETE must be ``application/json``, which no
+cross-origin form can send without a CORS preflight the stand-in never grants.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -17,6 +23,30 @@ def _bad_request(message: str) -> Response:
     return response
 
 
+#: ``127.0.0.1``, ``localhost`` or ``[::1]``, with any port (or none).
+_LOOPBACK_HOST = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?", re.IGNORECASE)
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _refused(status: int, error: str, message: str) -> Response:
+    response = jsonify({"error": error, "error_description": message})
+    response.status_code = status
+    return response
+
+
+def only_local_json_requests() -> Response | None:
+    """Refuse another ``Host`` (421) and a POST or DELETE that isn't JSON (415)."""
+    if not _LOOPBACK_HOST.fullmatch(request.host):
+        return _refused(
+            421, "misdirected_request", "the development endpoints answer only a loopback Host"
+        )
+    if request.method in BODY_METHODS and request.mimetype != "application/json":
+        return _refused(
+            415, "unsupported_media_type", "send Content-Type: application/json (e.g. {})"
+        )
+    return None
+
+
 def _json_body() -> dict[str, Any] | None:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
@@ -24,6 +54,7 @@ def _json_body() -> dict[str, Any] | None:
 
 def create_blueprint(state: StandIn) -> Blueprint:
     dev = Blueprint("devtools", __name__, url_prefix="/_local")
+    dev.before_request(only_local_json_requests)
 
     @dev.get("/health")
     def health() -> Response:

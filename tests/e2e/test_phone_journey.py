@@ -72,3 +72,29 @@ def test_an_impossible_number_is_refused_before_any_cognito_call(
     screenshot(page, "phone-invalid")
     after = api_calls(fresh_stack)
     assert after == before, "an invalid number must not reach Cognito"
+
+
+def test_bob_is_told_which_letters_and_which_kind_of_number_he_typed(
+    page: Page, fresh_stack: Stack
+) -> None:
+    """``202-555-abcd`` was read as keypad digits and texted; ``(202) 555-O143`` (the letter O)
+    was called too short; a premium-rate number was texted."""
+    page.goto(f"{fresh_stack.portal.url}/settings/phone")
+    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    before = api_calls(fresh_stack)
+    field = page.get_by_label("Mobile phone number")
+    for typed, told in (
+        ("202-555-abcd", "Phone numbers can't contain letters (a, b, c, d)."),
+        ("(202) 555-O143", "Phone numbers can't contain letters (O)."),
+        ("+1 900 555 0143", "That's a premium-rate number: we can only text mobile numbers."),
+    ):
+        field.fill(typed)
+        page.get_by_role("button", name="Save and text me a code").click()
+        expect(page.get_by_role("alert")).to_contain_text(told)
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(field).to_have_value(typed)
+    assert api_calls(fresh_stack) == before, "no refused number may reach Cognito"
+
+    field.fill("(202) 555-0143")
+    page.get_by_role("button", name="Save and text me a code").click()
+    expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()

@@ -71,7 +71,7 @@ class Fuzzing:
 @pytest.fixture(scope="module")
 def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzing]:
     with portal_farm(tmp_path_factory.mktemp("fuzz"), slots=1) as farm:
-        portal = farm.portal(WEB_CONCURRENCY="2")
+        portal = farm.portal()
         assert farm.cognito is not None
         alice, bob = requests.Session(), requests.Session()
         stale_token = csrf_token(sign_in(alice, portal.url, "alice"))

@@ -40,7 +40,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
 @pytest.fixture(scope="module")
 def portals(farm: PortalFarm) -> dict[str, PortalServer]:
     default, strict = farm.portals_with(
-        {"WEB_CONCURRENCY": "2"},
+        {},
         # Only its Set-Cookie and headers are read: it is never signed in to.
         {"https": True, "RATE_LIMIT_SIGNIN": "3 per minute"},
     )
@@ -197,7 +197,10 @@ def test_behind_https_the_cookie_is_host_prefixed_and_the_fourth_sign_in_gets_a_
     response = http.get(f"{portal.url}/login", allow_redirects=False, timeout=10)
     assert response.status_code == 429
     assert "Too many attempts" in response.text
-    assert "Nothing was changed" in response.text
+    assert (
+        "You can start signing in 3 times in a minute. Nothing was changed. "
+        "Try again in less than a minute." in response.text
+    )
     assert 0 < int(response.headers["Retry-After"]) <= 60
     assert_security_headers(response, https=True)
 

@@ -45,7 +45,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
 @pytest.fixture(scope="module")
 def portals(farm: PortalFarm) -> dict[str, PortalServer]:
     default, eager = farm.portals_with(
-        {"WEB_CONCURRENCY": "2"},
+        {},
         # Every request is inside the refresh margin of a one-hour access token.
         {"TOKEN_REFRESH_MARGIN_SECONDS": "3601"},
     )
@@ -54,7 +54,7 @@ def portals(farm: PortalFarm) -> dict[str, PortalServer]:
 
 @pytest.fixture(scope="module")
 def portal(portals: dict[str, PortalServer]) -> PortalServer:
-    """The portal as deployed by default (two gunicorn workers sharing the disk store)."""
+    """The portal as deployed by default without Redis (one gunicorn worker, the disk store)."""
     return portals["default"]
 
 

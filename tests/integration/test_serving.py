@@ -4,6 +4,10 @@ request line per request, no software named in a header, settings checked before
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +15,10 @@ import pytest
 import requests
 
 from tests.support.http import PortalFarm, csrf_token, portal_farm, sign_in
-from tests.support.servers import PortalServer, free_port, portal_env
+from tests.support.servers import ROOT, PortalServer, free_port, portal_env
+
+CPUS = len(os.sched_getaffinity(0))
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +92,43 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
     assert "SESSION_IDLE_SECONDS='soon' is malformed" in output
     assert "Traceback" not in output
     assert server.process is not None and server.process.returncode != 0
+
+
+def test_several_workers_without_redis_refuse_to_start_naming_redis_url(
+    farm: PortalFarm, tmp_path: Path
+) -> None:
+    """Without Redis each worker counted its own limits: with 2 workers, 20 of 30 change POSTs
+    got through a limit of 10. The portal now runs one worker there, or refuses more."""
+    assert farm.cognito is not None
+    port = free_port()
+    env = portal_env(farm.cognito, port, tmp_path, WEB_CONCURRENCY="2")
+    assert "REDIS_URL" not in env
+    server = PortalServer(env, port, tmp_path / "two-workers.log")
+    with pytest.raises(RuntimeError, match="gunicorn exited"):
+        server.start(timeout=30)
+    [line] = server.log_path.read_text().splitlines()
+    assert line.startswith("mfa-portal: WEB_CONCURRENCY=2 needs REDIS_URL")
+    assert server.process is not None and server.process.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "workers"), [(None, "1"), ("redis://127.0.0.1:6379/13", str(max(2, CPUS)))]
+)
+def test_the_default_worker_count_depends_on_redis(
+    farm: PortalFarm, tmp_path: Path, redis_url: str | None, workers: str
+) -> None:
+    assert farm.cognito is not None
+    env = portal_env(farm.cognito, free_port(), tmp_path)
+    env.pop("WEB_CONCURRENCY")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    printed = subprocess.run(
+        [*GUNICORN, "--print-config", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert re.search(rf"^workers\s+= {workers}$", printed, re.MULTILINE), printed

@@ -30,12 +30,12 @@ class Stack:
         response.raise_for_status()
 
     def clear_faults(self) -> None:
-        requests.delete(f"{self.cognito.url}/_local/faults", timeout=5).raise_for_status()
+        requests.delete(f"{self.cognito.url}/_local/faults", json={}, timeout=5).raise_for_status()
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The stand-in and one portal under gunicorn (2 workers), wired together."""
+    """The stand-in and one portal under gunicorn (one worker: no Redis here), wired together."""
     tmp: Path = tmp_path_factory.mktemp("stack")
     port = free_port()
     cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()

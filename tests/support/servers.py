@@ -106,7 +106,9 @@ def portal_env(
         SESSION_DIR=str(tmp_dir / f"sessions-{port}"),
         PORT=str(port),
         HOST="127.0.0.1",
-        WEB_CONCURRENCY="2",
+        # Several workers share their rate-limit counters only in Redis (gunicorn.conf.py
+        # refuses more than one without it): two where a test gives the portal REDIS_URL.
+        WEB_CONCURRENCY="2" if overrides.get("REDIS_URL") else "1",
         GUNICORN_THREADS="8",
         RATE_LIMIT_SIGNIN="1000 per minute",
         RATE_LIMIT_CHANGES="1000 per minute",

@@ -63,6 +63,12 @@ def test_blank_required_variable_counts_as_missing(tmp_path, name):
         ("SECRET_KEY", "too-short"),
         ("LOG_LEVEL", "chatty"),
         ("PHONE_DEFAULT_REGION", "usa"),
+        ("PHONE_ALLOWED_REGIONS", "US,XX"),
+        ("PHONE_ALLOWED_REGIONS", "USA"),
+        ("PHONE_ALLOWED_REGIONS", "GB,FR"),  # leaves out the default region, US
+        ("PHONE_ALLOW_VOIP", "sometimes"),
+        ("RATE_LIMIT_TEXTS_PER_NUMBER", "ten a day"),
+        ("RATE_LIMIT_TEXTS_GLOBAL", "1000 per eon"),
     ],
 )
 def test_malformed_value_is_named(tmp_path, name, value):
@@ -96,7 +102,11 @@ def test_defaults(tmp_path):
     assert settings.rate_limit_changes == "10 per 10 minutes"
     assert settings.rate_limit_signin == "30 per minute"
     assert settings.rate_limit_codes == "5 per 10 minutes"
+    assert settings.rate_limit_texts_per_number == "10 per day"
+    assert settings.rate_limit_texts_global == "1000 per hour"
     assert settings.phone_default_region == "US"
+    assert settings.phone_allowed_regions == frozenset()
+    assert settings.phone_allow_voip is False
     assert settings.log_level == "INFO"
 
 
@@ -126,8 +136,13 @@ def test_values_are_parsed(tmp_path):
             REDIS_URL="rediss://cache.example:6380/2",
             LOG_LEVEL="debug",
             PORTAL_BASE_URL="https://account.example.com/",
+            PHONE_DEFAULT_REGION="CA",
+            PHONE_ALLOWED_REGIONS=" us, CA ,",
+            PHONE_ALLOW_VOIP="yes",
         )
     )
+    assert settings.phone_allowed_regions == frozenset({"US", "CA"})
+    assert settings.phone_allow_voip is True
     assert settings.client_secret == "s3cret"
     assert settings.cognito_connect_timeout == 0.5
     assert settings.session_idle_seconds == 600
@@ -221,3 +236,20 @@ def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentia
     assert status.username == "alice"
     assert "Authorization" not in sent[0].headers
     assert sent[0].url.startswith("http://cognito.test")
+
+
+def test_every_setting_is_documented_in_the_readme_and_env_example():
+    """A setting nobody can find is a setting nobody sets (e.g. the texts budgets)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "app" / "config.py").read_text()
+    names = set(re.findall(r'env(?:\.get)?\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'_\w+\(\s*env,\s*"([A-Z][A-Z0-9_]+)"', source))
+    names |= set(re.findall(r'"(PHONE_[A-Z_]+)"', source))
+    assert {"RATE_LIMIT_TEXTS_GLOBAL", "PHONE_ALLOWED_REGIONS", "PHONE_ALLOW_VOIP"} <= names
+    readme = (root / "README.md").read_text()
+    env_example = (root / ".env.example").read_text()
+    assert not [name for name in sorted(names) if f"`{name}`" not in readme]
+    assert not [name for name in sorted(names) if f"{name}=" not in env_example]

@@ -265,7 +265,10 @@ def test_changes_are_rate_limited(app, signed_in, stubber):
     limited = signed_in.post("/settings/mfa", data={"csrf_token": token, "enable": "on"})
     assert limited.status_code == 429
     assert "Too many attempts" in limited.text
-    assert "Please try again in about 10 minutes." in limited.text
+    assert (
+        "You can make 10 changes in 10 minutes. Nothing was changed. "
+        "Try again in about 10 minutes." in limited.text
+    )
     assert int(limited.headers["Retry-After"]) > 0
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.phone_numbers import PhoneNumberError, country_choices, mask, normalise
+from app.phone_numbers import PhoneNumberError, PhonePolicy, country_choices, mask, normalise
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[2]
         ("202.555.0143", "US", "+12025550143"),
         ("  202 555 0143 ", "US", "+12025550143"),
         ("+1 (202) 555-0143", "GB", "+12025550143"),
-        ("+44 20 7946 0958", "US", "+442079460958"),
-        ("020 7946 0958", "GB", "+442079460958"),
-        ("07700 900123", "GB", "+447700900123"),
+        ("+44 7400 123456", "US", "+447400123456"),
+        ("07400 123456", "GB", "+447400123456"),
+        ("+44 (0)7400 123-456", "FR", "+447400123456"),
         ("06 12 34 56 78", "FR", "+33612345678"),
         ("0151 23456789", "DE", "+4915123456789"),
         ("+91 98765-43210", "US", "+919876543210"),
         ("0412 345 678", "AU", "+61412345678"),
-        ("(555) 555-0100", "US", "+15555550100"),
+        ("202/555/0143", "US", "+12025550143"),
     ],
 )
 def test_what_people_type_becomes_e164(typed: str, region: str, e164: str) -> None:
@@ -38,13 +38,95 @@ def test_what_people_type_becomes_e164(typed: str, region: str, e164: str) -> No
         ("", "US", "Enter a phone number"),
         ("555-01", "US", "too short"),
         ("+1 202 555 01433 999", "US", "too long"),
-        ("call me maybe", "US", "doesn't look like a phone number"),
         ("+999 1234", "US", "doesn't look like a phone number"),
+        ("+", "US", "doesn't look like a phone number"),
     ],
 )
 def test_impossible_numbers_are_refused_with_a_reason(typed: str, region: str, reason: str) -> None:
     with pytest.raises(PhoneNumberError, match=reason):
         normalise(typed, region)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("202-555-abcd", "Phone numbers can't contain letters (a, b, c, d)."),
+        ("(202) 555-O143", "Phone numbers can't contain letters (O)."),
+        ("call me maybe", "Phone numbers can't contain letters (c, a, l, m, e, y, b)."),
+        ("202 555 0143 ext 7", "Phone numbers can't contain letters (e, x, t)."),
+        ("202#555*0143", "Phone numbers can't contain these characters: # *."),
+        ("２０２ ５５５ ０１４３", "Phone numbers can't contain these characters: ２ ０ ５"),
+    ],
+)
+def test_letters_and_other_characters_are_named_never_read_as_digits(
+    typed: str, message: str
+) -> None:
+    """``202-555-abcd`` was read as keypad digits (+1 202 555 2223) and texted."""
+    with pytest.raises(PhoneNumberError) as refused:
+        normalise(typed, "US")
+    assert str(refused.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("+1 900 555 0143", "a premium-rate number"),
+        ("+44 905 123 4567", "a premium-rate number"),
+        ("+33 884 01 23 45", "a shared-cost number"),
+        ("+1 800 555 0100", "a toll-free number"),
+        ("+44 55 1234 5678", "a company's single (UAN) number"),
+        ("+44 7640 123456", "a pager number"),
+        ("+44 70 1234 5678", "a personal forwarding number"),
+        ("+49 17799 1234567", "a voicemail access number"),
+        ("+44 20 7946 0958", "a landline number"),
+        ("+44 56 1234 5678", "an internet (VoIP) number"),
+    ],
+)
+def test_numbers_that_cannot_receive_a_text_are_refused_saying_what_they_are(
+    typed: str, kind: str
+) -> None:
+    with pytest.raises(PhoneNumberError) as refused:
+        normalise(typed, "US")
+    assert str(refused.value) == f"That's {kind}: we can only text mobile numbers."
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("+882 1234567", "belongs to an international network"),
+        ("+979 12345678", "belongs to an international network"),
+        ("+1 000 000 0000", "isn't a phone number in use"),
+        ("(555) 555-0100", "isn't a phone number in use"),
+        ("07700 900123", "isn't a phone number in use"),
+    ],
+)
+def test_numbers_no_numbering_plan_gives_out_are_refused(typed: str, reason: str) -> None:
+    region = "GB" if typed.startswith("0") else "US"
+    with pytest.raises(PhoneNumberError, match=reason):
+        normalise(typed, region)
+
+
+def test_voip_numbers_are_accepted_only_when_the_setting_allows_them() -> None:
+    with pytest.raises(PhoneNumberError, match="VoIP"):
+        normalise("+44 56 1234 5678", "GB", PhonePolicy(allow_voip=False))
+    assert normalise("+44 56 1234 5678", "GB", PhonePolicy(allow_voip=True)) == "+445612345678"
+
+
+def test_a_number_outside_the_allowed_countries_is_refused_naming_its_country() -> None:
+    policy = PhonePolicy(allowed_regions=frozenset({"US", "CA"}))
+    assert normalise("(202) 555-0143", "US", policy) == "+12025550143"
+    with pytest.raises(PhoneNumberError) as refused:
+        normalise("+33 6 12 34 56 78", "US", policy)
+    assert str(refused.value) == (
+        "That's a number in France: we can only text numbers in Canada, United States."
+    )
+
+
+def test_the_country_selector_offers_only_the_allowed_countries() -> None:
+    assert country_choices(frozenset({"US", "CA"})) == [
+        ("CA", "Canada (+1)"),
+        ("US", "United States (+1)"),
+    ]
 
 
 def test_mask_shows_country_and_last_four_digits_only() -> None:

@@ -135,6 +135,9 @@ def test_resend_errors_show_their_catalog_message(
         "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
     )
     token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
     stubber.add_client_error("get_user_attribute_verification_code", code, "refused")
     response = signed_in.post("/settings/phone/resend", data={"csrf_token": token})
     assert response.status_code == 303
@@ -224,8 +227,65 @@ def test_texts_sent_share_one_budget_across_new_numbers_and_new_codes(tmp_path: 
         stubber.add_response("update_user_attributes", {})
         number = {"csrf_token": token, "country": "US", "phone_number": "2025550143"}
         assert client.post("/settings/phone", data=number).status_code == 303
+        stubber.add_response("get_user", get_user_response(verified=False))
         stubber.add_response("get_user_attribute_verification_code", {})
         assert client.post("/settings/phone/resend", data={"csrf_token": token}).status_code == 303
         assert client.post("/settings/phone/resend", data={"csrf_token": token}).status_code == 429
+        refused = client.post("/settings/phone", data=number)
+        stubber.assert_no_pending_responses()
+    assert refused.status_code == 429
+    assert (
+        "You can ask for 2 codes in 10 minutes. No code was sent. Try again in about 10 minutes."
+        in html.unescape(refused.text)
+    )
+
+
+def test_a_form_refused_before_any_text_spends_nothing(tmp_path: Path) -> None:
+    """Bob's typos (empty, letters, too short, premium rate, another country) were each counted
+    as a text, and his one valid number then got a 429."""
+    env = portal_env(tmp_path, RATE_LIMIT_CODES="1 per 10 minutes", PHONE_ALLOWED_REGIONS="US")
+    app = create_app(load_settings(env))
+    client = app.test_client()
+    sign_in(client)
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", get_user_response(verified=False))
+        token = csrf_token(client.get("/settings/phone").text)
+        for typed in ("", "call me maybe", "(202) 555-01", "+1 900 555 0143", "+44 7400 123456"):
+            form = {"csrf_token": token, "country": "US", "phone_number": typed}
+            assert client.post("/settings/phone", data=form).status_code == 400, typed
+        stubber.add_response("update_user_attributes", {})
+        number = {"csrf_token": token, "country": "US", "phone_number": "2025550143"}
+        assert client.post("/settings/phone", data=number).status_code == 303
         assert client.post("/settings/phone", data=number).status_code == 429
         stubber.assert_no_pending_responses()
+
+
+def test_a_new_code_is_not_texted_to_a_number_that_cannot_receive_one(
+    signed_in: FlaskClient, stubber: Stubber, cognito_calls: list[str]
+) -> None:
+    """A premium-rate number saved before the rules (or another way) gets no text."""
+    premium = get_user_response(phone="+19005550143", verified=False)
+    stubber.add_response("get_user", premium, {"AccessToken": ACCESS_TOKEN})
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_response("get_user", premium, {"AccessToken": ACCESS_TOKEN})
+    response = signed_in.post("/settings/phone/resend", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/settings/phone"
+    assert "GetUserAttributeVerificationCode" not in cognito_calls
+    stubber.add_response("get_user", premium, {"AccessToken": ACCESS_TOKEN})
+    page = html.unescape(signed_in.get("/settings/phone").text)
+    assert "That's a premium-rate number: we can only text mobile numbers." in page
+    assert "No code was sent: change the number first." in page
+
+
+def test_the_country_selector_lists_only_the_allowed_countries(tmp_path: Path) -> None:
+    env = portal_env(tmp_path, PHONE_ALLOWED_REGIONS="US,CA")
+    app = create_app(load_settings(env))
+    client = app.test_client()
+    sign_in(client)
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", get_user_response(verified=False))
+        page = client.get("/settings/phone").text
+    assert page.count("<option") == 2
+    assert '<option selected value="US">United States (+1)</option>' in page
+    assert '<option value="CA">Canada (+1)</option>' in page

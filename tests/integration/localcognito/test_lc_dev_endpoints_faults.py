@@ -60,7 +60,7 @@ def test_fault_only_hits_its_operation_and_clears(cognito, idp, access_token):
     for _ in range(2):
         with pytest.raises(ClientError):
             idp.get_user(AccessToken=token)
-    assert requests.delete(f"{cognito.url}/_local/faults", timeout=5).status_code == 204
+    assert requests.delete(f"{cognito.url}/_local/faults", json={}, timeout=5).status_code == 204
     assert idp.get_user(AccessToken=token)["Username"] == "alice"
 
 
@@ -92,12 +92,12 @@ def test_outbox_filters_and_clear(cognito, idp, access_token):
     assert set(messages[0]) >= {"to", "code", "purpose", "time", "username"}
     assert messages[0]["time"] <= messages[1]["time"]
     assert outbox(cognito, username="bob") == []
-    assert requests.delete(f"{cognito.url}/_local/outbox", timeout=5).status_code == 204
+    assert requests.delete(f"{cognito.url}/_local/outbox", json={}, timeout=5).status_code == 204
     assert outbox(cognito) == []
 
 
 def test_stats_count_api_and_http(cognito, idp, access_token, browser):
-    requests.delete(f"{cognito.url}/_local/stats", timeout=5)
+    requests.delete(f"{cognito.url}/_local/stats", json={}, timeout=5)
     token = access_token("alice")
     idp.get_user(AccessToken=token)
     idp.get_user(AccessToken=token)
@@ -109,7 +109,7 @@ def test_stats_count_api_and_http(cognito, idp, access_token, browser):
     assert stats["http"]["authorize"] == 1
     assert stats["http"]["token"] == 1
     assert stats["http"]["jwks"] == 1
-    requests.delete(f"{cognito.url}/_local/stats", timeout=5)
+    requests.delete(f"{cognito.url}/_local/stats", json={}, timeout=5)
     assert requests.get(f"{cognito.url}/_local/stats", timeout=5).json() == {
         "api": {},
         "http": {},
@@ -121,7 +121,7 @@ def test_reset_restores_the_seed(cognito, idp, access_token):
     idp.set_user_settings(
         AccessToken=token, MFAOptions=[{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
     )
-    assert requests.post(f"{cognito.url}/_local/reset", timeout=5).status_code == 200
+    assert requests.post(f"{cognito.url}/_local/reset", json={}, timeout=5).status_code == 200
     with pytest.raises(ClientError):
         idp.get_user(AccessToken=token)
     fresh = access_token("alice")
@@ -150,3 +150,63 @@ def test_portal_env(cognito):
         "COGNITO_ENDPOINT_URL": cognito.url,
         "PORTAL_BASE_URL": "http://127.0.0.1:8000",
     }
+
+
+# --- no web page can drive the development endpoints ---------------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost:8080", "[::1]:9229", "LOCALHOST"])
+def test_loopback_hosts_are_answered(cognito, host):
+    response = requests.get(f"{cognito.url}/_local/health", headers={"Host": host}, timeout=5)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example",  # DNS rebinding: the attacker's name, resolving to 127.0.0.1
+        "attacker.example:9229",
+        "127.0.0.1.attacker.example",
+        "localhost.attacker.example",
+        "127.0.0.2",
+        "0.0.0.0",  # noqa: S104
+        "192.168.1.20:9229",
+    ],
+)
+def test_any_other_host_is_refused_and_no_code_is_handed_out(cognito, host):
+    for method, path in (("GET", "outbox"), ("GET", "faults"), ("POST", "reset")):
+        response = requests.request(
+            method, f"{cognito.url}/_local/{path}", headers={"Host": host}, json={}, timeout=5
+        )
+        assert response.status_code == 421, (method, path)
+        assert response.json()["error"] == "misdirected_request"
+
+
+def test_a_cross_origin_form_post_is_refused(cognito, idp, access_token):
+    """What a web page's <form enctype="text/plain"> (no preflight) sends to /_local/reset."""
+    token = access_token("alice")
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        response = requests.post(
+            f"{cognito.url}/_local/reset",
+            data='{"x": "y"}',
+            headers={"Content-Type": content_type, "Origin": "https://attacker.example"},
+            timeout=5,
+        )
+        assert response.status_code == 415, content_type
+    assert idp.get_user(AccessToken=token)["Username"] == "alice"  # the pool was not reset
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "with_json"),
+    [
+        ("POST", "faults", 400),  # {} is not a fault spec: refused after the check, not by it
+        ("POST", "tokens/expire", 400),
+        ("DELETE", "faults", 204),
+        ("DELETE", "outbox", 204),
+        ("DELETE", "stats", 204),
+    ],
+)
+def test_changes_without_a_json_content_type_are_refused(cognito, method, path, with_json):
+    url = f"{cognito.url}/_local/{path}"
+    assert requests.request(method, url, timeout=5).status_code == 415
+    assert requests.request(method, url, json={}, timeout=5).status_code == with_json

@@ -115,7 +115,7 @@ class Farm:
 
 @pytest.fixture(scope="session")
 def farm(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
-    ports = [free_port() for _ in range(5)]
+    ports = [free_port() for _ in range(6)]
     cognito = LocalCognito(seed_for(*(f"http://127.0.0.1:{p}" for p in ports))).start()
     farm = Farm(cognito, redis_server, tmp_path_factory.mktemp("scale"), ports)
     try:
@@ -134,4 +134,4 @@ def pair(farm: Farm) -> list[PortalServer]:
 def fresh(farm: Farm) -> Iterator[Farm]:
     farm.cognito.reset()
     yield farm
-    requests.delete(f"{farm.cognito.url}/_local/faults", timeout=5)
+    requests.delete(f"{farm.cognito.url}/_local/faults", json={}, timeout=5)
