@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from flask import Flask, session
 from flask_wtf.csrf import CSRFProtect
@@ -15,6 +16,7 @@ from .forms import csrf_field
 from .health import ProbeDispatcher, create_probe_app
 from .observability import configure_logging, init_request_logging, log_unexpected_error
 from .security import (
+    TrustedHostGuard,
     init_headers,
     init_origin_check,
     init_proxy,
@@ -35,6 +37,16 @@ def resource_path(name: str) -> Path:
     installed from a wheel (which carries them there), beside it in the source tree."""
     packaged = PACKAGE_DIR / name
     return packaged if packaged.exists() else PACKAGE_DIR.parent / name
+
+
+#: Names this machine answers to itself: always trusted, so that a portal configured for one of
+#: them is reachable under the others (the demo's http://127.0.0.1:8000 as localhost:8000).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def trusted_hosts(settings: Settings) -> list[str]:
+    configured = urlsplit(settings.public_base_url).hostname or ""
+    return [configured, *(host for host in LOOPBACK_HOSTS if host != configured)]
 
 
 class Portal(Flask):
@@ -74,7 +86,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     for each in (app, probes):
         init_request_logging(each)
         init_headers(each, settings)
-    app.wsgi_app = ProbeDispatcher(app.wsgi_app, probes.wsgi_app)  # type: ignore[method-assign]
+    portal_only = TrustedHostGuard(app.wsgi_app, trusted_hosts(settings))
+    app.wsgi_app = ProbeDispatcher(portal_only, probes.wsgi_app)  # type: ignore[method-assign]
     init_proxy(app, settings)
     init_sessions(app, settings, store, cognito.revoke_refresh_token_quietly)
     init_rate_limits(app, settings)

@@ -9,6 +9,7 @@ exact paths.)
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import redis
 import requests
 from flask import Blueprint, Flask, current_app
+from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import get_path_info
 
 from .config import Settings
@@ -28,8 +30,40 @@ bp = Blueprint("health", __name__)
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 READY_CACHE_SECONDS = 10.0
-_discovery_checked: dict[str, float] = {}
-_lock = threading.Lock()
+
+
+class DiscoveryCheck:
+    """Whether Cognito's discovery document answers, asked at most once every few seconds per
+    process whatever the answer (so probes add no load to Cognito), and by one thread at a time:
+    while one probe waits on a slow Cognito the others get the last answer instead of each
+    holding a thread of their own."""
+
+    def __init__(self) -> None:
+        self.answer: bool | None = None
+        self.checked_at = -1e9
+        self._asking = threading.Lock()
+
+    def reachable(self, settings: Settings) -> bool:
+        fresh = time.monotonic() - self.checked_at < READY_CACHE_SECONDS
+        if (fresh and self.answer is not None) or not self._asking.acquire(blocking=False):
+            return bool(self.answer)
+        try:
+            self.answer = self._ask(settings)
+            self.checked_at = time.monotonic()
+            return self.answer
+        finally:
+            self._asking.release()
+
+    @staticmethod
+    def _ask(settings: Settings) -> bool:
+        try:
+            response = requests.get(
+                settings.discovery_url,
+                timeout=(settings.cognito_connect_timeout, settings.cognito_read_timeout),
+            )
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
 
 
 @bp.get("/healthz")
@@ -37,31 +71,11 @@ def healthz() -> tuple[dict[str, str], int]:
     return {"status": "ok"}, 200
 
 
-def _discovery_reachable() -> bool:
-    """Cached for a few seconds so that probes add no load to Cognito."""
-    settings = current_app.extensions["mfa_portal.settings"]
-    now = time.monotonic()
-    with _lock:
-        if now - _discovery_checked.get(settings.discovery_url, -1e9) < READY_CACHE_SECONDS:
-            return True
-    try:
-        response = requests.get(
-            settings.discovery_url,
-            timeout=(settings.cognito_connect_timeout, settings.cognito_read_timeout),
-        )
-    except requests.RequestException:
-        return False
-    if response.status_code != 200:
-        return False
-    with _lock:
-        _discovery_checked[settings.discovery_url] = now
-    return True
-
-
 def _store_answers() -> bool:
     store = current_app.extensions.get("mfa_portal.redis")
     if store is None:
-        return True
+        folder = current_app.extensions["mfa_portal.settings"].session_dir
+        return os.path.isdir(folder) and os.access(folder, os.R_OK | os.W_OK | os.X_OK)
     try:
         return bool(store.ping())
     except (redis.exceptions.RedisError, OSError):
@@ -70,7 +84,12 @@ def _store_answers() -> bool:
 
 @bp.get("/readyz")
 def readyz() -> tuple[dict[str, object], int]:
-    checks = {"session_store": _store_answers(), "cognito_discovery": _discovery_reachable()}
+    discovery: DiscoveryCheck = current_app.extensions["mfa_portal.discovery_check"]
+    settings = current_app.extensions["mfa_portal.settings"]
+    checks = {
+        "session_store": _store_answers(),
+        "cognito_discovery": discovery.reachable(settings),
+    }
     ok = all(checks.values())
     return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
 
@@ -79,7 +98,13 @@ def create_probe_app(settings: Settings, store: redis.Redis | None) -> Flask:
     probes = Flask("mfa_portal.probes")
     probes.extensions["mfa_portal.settings"] = settings
     probes.extensions["mfa_portal.redis"] = store
+    probes.extensions["mfa_portal.discovery_check"] = DiscoveryCheck()
     probes.register_blueprint(bp)
+
+    @probes.errorhandler(HTTPException)
+    def probe_error(error: HTTPException) -> tuple[dict[str, str], int]:
+        return {"status": "error", "error": error.name}, error.code or 500
+
     return probes
 
 

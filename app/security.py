@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -10,9 +12,14 @@ from flask import Flask, Response, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 DEFAULT_NEXT = "/settings/mfa"
 
@@ -57,6 +64,33 @@ def init_proxy(app: Flask, settings: Settings) -> None:
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+
+
+class TrustedHostGuard:
+    """WSGI: a request for a Host the portal isn't (after the trusted proxies' ``X-Forwarded-Host``)
+    is a plain 400 before the app sees it, so nothing the portal builds (a redirect that merges
+    slashes, say) can point at a host a client made up. Probes are mounted outside it: load
+    balancers probe by address."""
+
+    def __init__(self, app: WSGIApplication, hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if host_is_trusted(host, self.hosts):
+            return self.app(environ, start_response)
+        body = b"Unknown host: this address doesn't serve the portal.\n"
+        start_response(
+            "400 Bad Request",
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [body]
 
 
 def content_security_policy(settings: Settings) -> str:
@@ -109,6 +143,8 @@ def init_headers(app: Flask, settings: Settings) -> None:
 
 #: Methods that change something: each needs the CSRF token and a request from the portal's origin.
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: What the portal's own forms send (no body at all is a form without fields).
+FORM_TYPES = frozenset({"", "application/x-www-form-urlencoded", "multipart/form-data"})
 #: ``Sec-Fetch-Site`` values a form of the portal itself can send (``none``: the person's own
 #: navigation, such as a bookmark; no other site can cause it).
 OWN_FETCH_SITES = frozenset({"same-origin", "none"})
@@ -131,6 +167,9 @@ def init_origin_check(app: Flask, settings: Settings) -> None:
         reason = cross_origin_reason(portal_origin)
         if reason:
             raise CSRFError(reason)
+        if request.mimetype not in FORM_TYPES:
+            # Only HTML forms post here: a JSON body would reach the forms as data of any type.
+            raise UnsupportedMediaType()
 
 
 def origin_of(url: str) -> str:

@@ -16,7 +16,8 @@ def gunicorn_config_path() -> str:
 
 def serve(gunicorn_args: Sequence[str] = ()) -> int:
     """Run gunicorn in this process with the portal's settings (extra gunicorn options pass on,
-    e.g. ``--certfile``/``--keyfile`` to end TLS in gunicorn itself)."""
+    e.g. ``--certfile``/``--keyfile`` to end TLS in gunicorn itself on a private network: facing
+    the internet, gunicorn belongs behind nginx or a load balancer, see the README)."""
     from gunicorn.app.wsgiapp import WSGIApplication
 
     sys.argv = ["mfa-portal serve", "-c", gunicorn_config_path(), *gunicorn_args, APP_SPEC]

@@ -162,6 +162,51 @@ class SessionKeys:
         elif self.folder is not None:
             self.folder.delete(key)
 
+    def exists(self, sid: str) -> bool:
+        key = SESSION_KEY_PREFIX + sid
+        if self.redis is not None:
+            return bool(self.redis.exists(key))
+        return self.folder is not None and self.folder.has(key)
+
+
+class SessionFolder(FileSystemCache):
+    """cachelib's folder store, made to say when it fails and to keep sessions until the portal
+    ends them.
+
+    cachelib logs a warning and carries on when the folder can't be read or written, so a broken
+    folder would look like a person who isn't signed in (and a sign-out would seem to work while
+    the session stays on disk); here such failures raise ``OSError``, which the session interface
+    turns into the portal's 503 page. Sessions get no expiry of cachelib's: cachelib would drop an
+    expired one silently on the next read, refresh token unrevoked. The portal ends idle and old
+    sessions itself (revoking the token), and ``DiskSessionSweeper`` those nobody comes back to.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, threshold=0, mode=0o600)
+        self.path = path
+
+    def _check_folder(self) -> None:
+        if not os.path.isdir(self.path) or not os.access(self.path, os.R_OK | os.W_OK | os.X_OK):
+            raise OSError(f"the session folder {self.path} can't be read and written")
+
+    def get(self, key: str) -> object:
+        self._check_folder()
+        return super().get(key)
+
+    def set(
+        self, key: str, value: object, timeout: object = None, mgmt_element: bool = False
+    ) -> bool:
+        if key.startswith(SESSION_KEY_PREFIX):
+            timeout = 0
+        if not super().set(key, value, timeout, mgmt_element):  # type: ignore[arg-type]
+            raise OSError(f"the session folder {self.path} can't be written")
+        return True
+
+    def delete(self, key: str, mgmt_element: bool = False) -> bool:
+        if not super().delete(key, mgmt_element):
+            raise OSError(f"the session folder {self.path} can't be written")
+        return True
+
 
 class GuardedSessionInterface(SessionInterface):
     """Flask-Session's interface, with store failures turned into ``SessionStoreError``, and
@@ -174,10 +219,13 @@ class GuardedSessionInterface(SessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         try:
-            return self.store.open_session(app, request)
+            session = self.store.open_session(app, request)
         except STORE_ERRORS as error:
             g.session_store_error = error  # raised by ``refuse_without_a_store``
             return self.make_null_session(app)
+        if session:
+            g.session_loaded_sid = session.sid  # type: ignore[union-attr]
+        return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if self.is_null_session(session) or g.get("discard_session"):
@@ -189,7 +237,7 @@ class GuardedSessionInterface(SessionInterface):
 
     def _save_unless_ended(self, app: Flask, session: SessionMixin, response: Response) -> None:
         sid: str = session.sid  # type: ignore[attr-defined]
-        if session and self.keys.was_ended(sid):
+        if session and (self.keys.was_ended(sid) or self._deleted_meanwhile(sid)):
             response.delete_cookie(
                 self.get_cookie_name(app),
                 domain=self.get_cookie_domain(app),
@@ -201,6 +249,11 @@ class GuardedSessionInterface(SessionInterface):
         # wrote it, and marked it ended before deleting it, so this check can't miss it.
         if session and self.keys.was_ended(sid):
             self.keys.delete(sid)
+
+    def _deleted_meanwhile(self, sid: str) -> bool:
+        """This request read the session from the store, and it is gone now (signed out or
+        expired while the request ran, however long it ran): it is never written back."""
+        return g.get("session_loaded_sid") == sid and not self.keys.exists(sid)
 
     def end(self, session: SessionMixin) -> None:
         """Forget this session id for good (sign-out, expiry): call before clearing it."""
@@ -261,7 +314,7 @@ def init_sessions(
     if store is not None:
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=store)
     else:
-        folder = FileSystemCache(settings.session_dir, threshold=0, mode=0o600)
+        folder = SessionFolder(settings.session_dir)
         app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=folder)
     Session(app)
     app.session_interface = GuardedSessionInterface(

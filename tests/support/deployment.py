@@ -56,7 +56,6 @@ def production_env(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "TRUSTED_PROXIES": "1",
-        "WEB_CONCURRENCY": "2",
         "RATE_LIMIT_SIGNIN": GENEROUS_LIMIT,
         "RATE_LIMIT_CHANGES": GENEROUS_LIMIT,
         "RATE_LIMIT_CODES": GENEROUS_LIMIT,

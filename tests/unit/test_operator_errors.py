@@ -4,10 +4,13 @@ and a programming error each get their own log event and page; the person never 
 from __future__ import annotations
 
 import logging
+import shutil
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from cachelib.file import FileSystemCache
 from flask import Flask, render_template
 
@@ -140,3 +143,59 @@ def test_a_disk_store_that_fails_to_open_a_session_is_a_503(app, client, monkeyp
     assert response.status_code == 503
     assert "session_store_unavailable" in events(caplog)
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_session_folder_that_is_not_a_folder_is_a_503_and_not_ready(app, client, caplog):
+    """cachelib would log a warning and treat everyone as signed out; the portal says so."""
+    folder = Path(app.extensions["mfa_portal.settings"].session_dir)
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+    client.set_cookie("mfa_portal", "some-session-id")
+    with caplog.at_level(logging.INFO):
+        response = client.get("/")
+    assert response.status_code == 503
+    assert "session_store_unavailable" in events(caplog)
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json["checks"]["session_store"] is False
+
+
+def test_a_session_folder_that_fails_a_write_is_a_503(app, client, monkeypatch, caplog):
+    use_local_metadata(app)
+    monkeypatch.setattr("cachelib.file.tempfile.mkstemp", failing_mkstemp)
+    with caplog.at_level(logging.INFO):
+        response = client.get("/login")  # writes the pending sign-in
+    assert response.status_code == 503
+    assert "session_store_unavailable" in events(caplog)
+
+
+def failing_mkstemp(*_args: Any, **_kwargs: Any) -> None:
+    raise OSError(30, "Read-only file system")
+
+
+def test_a_made_up_host_is_refused_not_redirected_to(client) -> None:
+    """Werkzeug's merge-slashes redirect would otherwise be built from the Host header."""
+    response = client.get("/settings//mfa", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert "evil.example" not in response.headers.get("Location", "")
+    assert client.get("/", headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_probes_answer_whatever_the_host(client) -> None:
+    """Load balancers probe by address: the probes don't check the Host."""
+    assert client.get("/healthz", headers={"Host": "10.0.0.7:8000"}).status_code == 200
+
+
+def test_a_failing_discovery_is_asked_once_per_window(app, client, monkeypatch) -> None:
+    asked: list[str] = []
+
+    def unreachable(url: str, **_kwargs: Any) -> None:
+        asked.append(url)
+        raise requests.ConnectionError("refused")
+
+    monkeypatch.setattr("app.health.requests.get", unreachable)
+    for _ in range(3):
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json["checks"]["cognito_discovery"] is False
+    assert len(asked) == 1

@@ -107,3 +107,27 @@ def test_a_get_is_never_checked(https_app):
         "/", base_url=PORTAL, headers={"Sec-Fetch-Site": "cross-site"}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"csrf_token": "x", "enable": "on"}', '{"code": 123456}', "[1, 2]", '"x"'],
+)
+def test_a_json_body_is_refused_not_a_500(http_app, body: str) -> None:
+    """Flask-WTF would read JSON as form data of any type; only HTML forms post here."""
+    client = http_app.test_client()
+    token = client.get("/_test/csrf-token").text
+    response = client.post(
+        "/logout", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 415
+    assert "Traceback" not in response.text
+
+
+def test_forms_posted_as_multipart_still_work(http_app) -> None:
+    client = http_app.test_client()
+    token = client.get("/_test/csrf-token").text
+    response = client.post(
+        "/logout", data={"csrf_token": token}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 303
