@@ -658,9 +658,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
 
+def check_https(settings: Settings) -> Result:
+    """An https portal whose sign-in runs over http would send passwords and codes in the clear
+    (and real Cognito is https only)."""
+    check = "https"
+    plain = [
+        name
+        for name, url in (
+            ("COGNITO_DOMAIN", settings.hosted_ui_url),
+            ("COGNITO_ENDPOINT_URL", settings.endpoint_url or ""),
+        )
+        if url.startswith("http://")
+    ]
+    if not settings.https:
+        return passed(check, "the portal is served over http: for development only")
+    if plain:
+        return failed(
+            check,
+            f"the portal is https but {' and '.join(plain)} "
+            f"{'are' if len(plain) > 1 else 'is'} http: sign-in would not be",
+            f"set {' and '.join(plain)} to the https address",
+        )
+    return passed(check, "the portal and Cognito are both https")
+
+
 def run_checks(settings: Settings, http: Http | None = None) -> Iterator[Result]:
     """Every check after the settings one, in order; the AWS ones last."""
     yield passed("settings", describe_settings(settings))
+    yield check_https(settings)
     yield from Preflight(settings, http or Http(settings)).results()
     yield from aws_results(settings)
 

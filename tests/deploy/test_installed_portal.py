@@ -23,6 +23,7 @@ SPOOFED = "203.0.113.7"
 #: What ``mfa-portal check`` checks without AWS credentials (with none, the rest are skipped).
 PREFLIGHT_CHECKS = {
     "settings",
+    "https",
     "discovery",
     "jwks",
     "token endpoint",

@@ -17,7 +17,9 @@ from app.preflight import main
 from localcognito.server import LocalCognito
 from tests.support.servers import ROOT, free_port, seed_for
 
-PORTAL = "https://account.example.com"
+PORTAL = (
+    "http://account.example.com"  # the stand-in here is http: an https portal would fail "https"
+)
 SECRET_KEY = "integration-secret-key-0123456789abcdef"
 
 
@@ -54,6 +56,7 @@ def test_the_stand_in_configuration_passes(env, capsys):
     assert status == 0, "\n".join(lines.values())
     assert list(lines) == [
         "settings",
+        "https",
         "discovery",
         "jwks",
         "token endpoint",

@@ -351,7 +351,7 @@ def test_the_stand_in_passes_and_nothing_secret_is_printed(capsys, stand_in_env)
     assert stand_in_env["COGNITO_CLIENT_SECRET"] not in out
     assert stand_in_env["SECRET_KEY"] not in out
     statuses = [line.split(" ", 1)[0] for line in out.splitlines()]
-    assert statuses == ["PASS"] * 7 + ["SKIP"]
+    assert statuses == ["PASS"] * 8 + ["SKIP"]
     assert "SKIP user pool, app client: no AWS credentials" in out
 
 
@@ -525,3 +525,27 @@ def test_the_signed_client_uses_the_endpoint_region_and_timeouts(unit_settings):
     assert client.meta.config.signature_version is not botocore.UNSIGNED
     assert client.meta.config.connect_timeout == unit_settings.cognito_connect_timeout
     assert client.meta.config.read_timeout == unit_settings.cognito_read_timeout
+
+
+@pytest.mark.parametrize(
+    ("portal", "domain", "endpoint", "status", "text"),
+    [
+        ("https://account.test", "https://auth.test", "", "PASS", "both https"),
+        ("http://portal.test", "http://auth.test", "", "PASS", "development only"),
+        ("https://account.test", "http://auth.test", "", "FAIL", "set COGNITO_DOMAIN"),
+        (
+            "https://account.test",
+            "https://auth.test",
+            "http://cognito.test",
+            "FAIL",
+            "set COGNITO_ENDPOINT_URL",
+        ),
+    ],
+)
+def test_an_https_portal_needs_https_sign_in(tmp_path, portal, domain, endpoint, status, text):
+    env = portal_env(
+        tmp_path, PORTAL_BASE_URL=portal, COGNITO_DOMAIN=domain, COGNITO_ENDPOINT_URL=endpoint
+    )
+    result = preflight.check_https(load_settings(env))
+    assert result.status == status
+    assert text in result.line()
