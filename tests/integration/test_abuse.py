@@ -4,7 +4,7 @@ SMS MFA for a number that isn't verified, a sign-out undone by a request still i
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -77,9 +77,11 @@ def test_sms_mfa_is_never_turned_on_for_a_number_changed_in_another_tab(
     assert "verif" in page.text.lower()
 
 
-def test_a_sign_out_stays_done_whatever_finishes_after_it(portal: PortalServer, cognito) -> None:
-    """A slow change started before sign-out (it writes its notice to the session when it ends)
-    must not write the deleted session back: the copied cookie stays worthless."""
+def sign_out_during_a_slow_change(
+    portal: PortalServer, cognito, after_sign_out: Callable[[str], None] = lambda _sid: None
+) -> str:
+    """Sign alice in, start a change that Cognito holds for 3 s (it writes its notice to the
+    session when it ends), sign out meanwhile, then let it finish: the copied cookie."""
     http = requests.Session()
     page = sign_in(http, portal.url, "alice")
     cookie = session_cookie(http, portal)
@@ -105,14 +107,24 @@ def test_a_sign_out_stays_done_whatever_finishes_after_it(portal: PortalServer, 
         f"{portal.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=30
     )
     assert signed_out.status_code == 303
+    after_sign_out(cookie)
     in_flight.join(timeout=60)
     assert slow["change"].status_code == 303, "the slow change answered"
+    return cookie
 
+
+def assert_signed_out(portal: PortalServer, cookie: str) -> None:
     replay = requests.Session()
     replay.cookies.set("mfa_portal", cookie)
     again = replay.get(f"{portal.url}/settings/mfa", allow_redirects=False, timeout=30)
     assert again.status_code in (302, 303)
     assert again.headers["Location"].startswith("/login")
+
+
+def test_a_sign_out_stays_done_whatever_finishes_after_it(portal: PortalServer, cognito) -> None:
+    """The slow change must not write the deleted session back: the copied cookie stays
+    worthless."""
+    assert_signed_out(portal, sign_out_during_a_slow_change(portal, cognito))
 
 
 def test_a_sign_out_stays_done_even_after_the_ended_id_is_forgotten(
@@ -121,37 +133,8 @@ def test_a_sign_out_stays_done_even_after_the_ended_id_is_forgotten(
     """A request can outlive the 10 minutes an ended id is remembered (a body sent slowly): the
     session it read is gone from the store, and it is not written back. Forgetting the ended id
     by hand stands in for the wait."""
-    http = requests.Session()
-    page = sign_in(http, portal.url, "alice")
-    cookie = session_cookie(http, portal)
-    assert cookie
-    token = csrf_token(page)
-    inject_latency(cognito, "SetUserSettings", 3000)
-    slow: dict[str, requests.Response] = {}
 
-    def slow_change() -> None:
-        copy = requests.Session()
-        copy.cookies.set("mfa_portal", cookie)
-        slow["change"] = copy.post(
-            f"{portal.url}/settings/mfa",
-            data={"csrf_token": token, "enable": "off", "confirmed": "yes"},
-            allow_redirects=False,
-            timeout=30,
-        )
+    def forget_the_ended_id(sid: str) -> None:
+        FileSystemCache(portal.env["SESSION_DIR"]).delete(ENDED_KEY_PREFIX + sid)
 
-    in_flight = threading.Thread(target=slow_change)
-    in_flight.start()
-    wait_for_call(cognito, "SetUserSettings")
-    signed_out = http.post(
-        f"{portal.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=30
-    )
-    assert signed_out.status_code == 303
-    FileSystemCache(portal.env["SESSION_DIR"]).delete(ENDED_KEY_PREFIX + cookie)
-    in_flight.join(timeout=60)
-    assert slow["change"].status_code == 303
-
-    replay = requests.Session()
-    replay.cookies.set("mfa_portal", cookie)
-    again = replay.get(f"{portal.url}/settings/mfa", allow_redirects=False, timeout=30)
-    assert again.status_code in (302, 303)
-    assert again.headers["Location"].startswith("/login")
+    assert_signed_out(portal, sign_out_during_a_slow_change(portal, cognito, forget_the_ended_id))
