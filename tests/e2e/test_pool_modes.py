@@ -14,7 +14,14 @@ from playwright.sync_api import Page, expect
 
 from localcognito.seed import with_totp_user
 from localcognito.server import LocalCognito
-from tests.support.browser import enter_sms_code, hosted_ui_sign_in, latest_code, mfa_badge
+from tests.e2e.test_accessibility import AxeAudit
+from tests.support.browser import (
+    enter_sms_code,
+    hosted_ui_sign_in,
+    latest_code,
+    mfa_badge,
+    screenshot,
+)
 from tests.support.fixtures import Stack
 from tests.support.servers import PortalServer, free_port, portal_env, seed_for
 
@@ -33,6 +40,19 @@ def start_stack(tmp: Path, pool_mfa: str, shape: Callable[[dict], dict] = lambda
         cognito.stop()
         raise
     return Stack(cognito, portal)
+
+
+@pytest.fixture
+def axe() -> Iterator[AxeAudit]:
+    """Every state these tests reach passes axe in light and dark, at 360 and 1280 px."""
+    audit = AxeAudit()
+    yield audit
+    audit.assert_clean()
+
+
+def looked_at(page: Page, axe: AxeAudit, state: str) -> None:
+    screenshot(page, state)
+    axe.check(page, state)
 
 
 @pytest.fixture
@@ -71,7 +91,7 @@ def next_sign_in(page: Page):
 
 
 def test_in_a_pool_without_mfa_nothing_is_offered_that_protects_nothing(
-    page: Page, stack_in_mode
+    page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("off")
     page.goto(f"{stack.portal.url}/settings/mfa")
@@ -79,10 +99,11 @@ def test_in_a_pool_without_mfa_nothing_is_offered_that_protects_nothing(
     expect(mfa_badge(page)).to_have_text("SMS MFA: Not available")
     expect(next_sign_in(page)).to_contain_text("isn't available for this account")
     expect(page.get_by_role("button", name="Turn on SMS MFA")).to_have_count(0)
+    looked_at(page, axe, "pool-off")
 
 
 def test_in_a_required_pool_a_verified_number_is_texted_and_off_is_not_offered(
-    page: Page, stack_in_mode
+    page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("required")
     page.goto(f"{stack.portal.url}/settings/mfa")
@@ -93,10 +114,11 @@ def test_in_a_required_pool_a_verified_number_is_texted_and_off_is_not_offered(
     expect(next_sign_in(page)).to_contain_text("we text a code to +1 ••• ••• 0100")
     expect(page.get_by_role("button", name="Turn off SMS MFA")).to_have_count(0)
     expect(page.get_by_test_id("why-not")).to_contain_text("can't be turned off here")
+    looked_at(page, axe, "pool-required-sms")
 
 
 def test_in_a_required_pool_someone_with_no_factor_sets_up_an_app_and_the_page_stays_true(
-    page: Page, stack_in_mode
+    page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("required")
     page.goto(f"{stack.portal.url}/settings/mfa")
@@ -112,10 +134,11 @@ def test_in_a_required_pool_someone_with_no_factor_sets_up_an_app_and_the_page_s
         "Your organisation requires a second step at every sign-in. If you haven't set one up "
         "yet, you'll be asked to at your next sign-in."
     )
+    looked_at(page, axe, "pool-required-no-factor")
 
 
 def test_with_an_authenticator_app_preferred_sms_is_a_second_factor_and_off_keeps_the_app(
-    page: Page, stack_in_mode
+    page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("optional", lambda s: with_totp_user(s, "alice", ALICE_TOTP_SECRET))
     page.goto(f"{stack.portal.url}/settings/mfa")
@@ -131,12 +154,14 @@ def test_with_an_authenticator_app_preferred_sms_is_a_second_factor_and_off_keep
     expect(page.get_by_role("status")).to_contain_text("SMS MFA is now on")
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
     expect(next_sign_in(page)).to_contain_text("the app is what sign-in asks for")
+    looked_at(page, axe, "totp-and-sms-on")
 
     page.get_by_role("button", name="Turn off SMS MFA").click()
     expect(
         page.get_by_text("Your authenticator app will still protect your account")
     ).to_be_visible()
     expect(page.get_by_text("anyone who learns your password")).to_have_count(0)
+    looked_at(page, axe, "totp-confirm-sms-off")
     page.get_by_role("button", name="Yes, turn off SMS MFA").click()
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     expect(next_sign_in(page)).not_to_contain_text("password only")
