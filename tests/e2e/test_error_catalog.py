@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,6 +99,11 @@ def fragile_stack(tmp_path: Path) -> Iterator[Stack]:
         cognito.stop()
 
 
+def getuser_calls(stack: Stack) -> int:
+    stats = requests.get(f"{stack.cognito.url}/_local/stats", timeout=5).json()
+    return int(stats["api"].get("GetUser", 0))
+
+
 def test_latency_beyond_the_read_timeout_shows_cant_reach_not_a_hang(
     page: Page, fragile_stack: Stack
 ) -> None:
@@ -109,13 +113,13 @@ def test_latency_beyond_the_read_timeout_shows_cant_reach_not_a_hang(
         json={"operation": "GetUser", "latency_ms": 4000},
         timeout=5,
     ).raise_for_status()
-    started = time.monotonic()
+    before = getuser_calls(fragile_stack)
     page.reload()
     expect(page.get_by_role("alert")).to_contain_text(
         "We can't reach the sign-in service right now. Nothing was changed."
     )
-    elapsed = time.monotonic() - started
-    assert elapsed < READ_TIMEOUT * MAX_ATTEMPTS + 3, f"took {elapsed:.1f}s"
+    # Bounded, not a hang: each attempt timed out and botocore tried exactly as configured.
+    assert getuser_calls(fragile_stack) - before == MAX_ATTEMPTS
     screenshot(page, "catalog-read-timeout")
 
 
@@ -124,11 +128,9 @@ def test_a_stopped_sign_in_service_shows_cant_reach_and_nothing_changed(
 ) -> None:
     sign_in_as_alice(page, fragile_stack.portal.url)
     fragile_stack.cognito.stop()
-    started = time.monotonic()
     page.get_by_role("button", name="Turn on SMS MFA").click()
     expect(page.get_by_role("alert").first).to_contain_text(
         "We can't reach the sign-in service right now. Nothing was changed."
     )
-    assert time.monotonic() - started < 10
     assert "Traceback" not in page.content()
     screenshot(page, "catalog-connection-refused")
