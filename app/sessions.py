@@ -4,8 +4,9 @@ store can't be reached.
 The browser holds one opaque id; tokens and claims live in Flask-Session's store (a folder on local
 disk by default, Redis with ``REDIS_URL``). ``GuardedSessionInterface`` wraps that store using
 Flask's public session-interface API only: a store that fails while a request opens its session
-gives the request a null session and the portal's 503 page (``SessionStoreError``), and a
-request that must not write its session (an error page) says so with ``discard_session()``.
+gives the request a null session and the portal's 503 page (``SessionStoreError``), a request
+that must not write its session (an error page) says so with ``discard_session()``, and a session
+that was ended (sign-out, expiry) is never written back by a request that was still running.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ SESSION_KEY_PREFIX = "mfa-portal:session:"
 #: idle timeout is then exact to within this many seconds, at any ``SESSION_IDLE_SECONDS``.
 SESSION_TOUCH_SECONDS = 5
 
-#: Ended session ids are remembered this long: longer than any request can be in flight, so a
-#: request that started before a sign-out can't write the deleted session back when it ends.
+#: Ended session ids are remembered this long, closing the moment in which a request that read a
+#: session could write it back just as a sign-out deletes it. (A request that ends later still
+#: finds its session gone from the store, and doesn't write it back either.)
 ENDED_SESSION_MEMORY_SECONDS = 600
 ENDED_KEY_PREFIX = "mfa-portal:ended:"
 
