@@ -38,13 +38,18 @@ def phone_form() -> PhoneNumberForm:
 @bp.get("/settings/phone")
 @login_required
 def edit() -> str | tuple[str, int]:
+    return edit_page(phone_form())
+
+
+def edit_page(form: PhoneNumberForm, status_code: int = 200) -> tuple[str, int]:
+    """The add/change page with the person's current number and warnings, for a new form or one
+    that was refused (a typo must not turn "Change your number" into "Add a phone number")."""
     status = status_or_error()
     if isinstance(status, PortalError):
         return render_template("phone/edit.html", status=None, form=None, error=notice(status)), 503
-    form = phone_form()
     return render_template(
         "phone/edit.html", status=status, form=form, masked_phone=mask(status.phone_number)
-    )
+    ), status_code
 
 
 @bp.post("/settings/phone")
@@ -54,8 +59,9 @@ def edit() -> str | tuple[str, int]:
 def update() -> Response | tuple[str, int]:
     form = phone_form()
     if not form.validate():
-        # Refused before any call to Cognito (nothing spent): the person fixes the number.
-        return render_template("phone/edit.html", status=None, form=form), 400
+        # Refused before any change is asked of Cognito (no text, nothing spent): the person
+        # fixes the number on the same page, with the same context.
+        return edit_page(form, 400)
     spend_texts(form.e164)
     try:
         call_with_token(service().update_phone_number, form.e164)

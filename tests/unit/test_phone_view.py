@@ -60,16 +60,40 @@ def test_a_typed_number_is_normalised_and_sent_to_cognito(
     assert response.headers["Location"].endswith("/settings/phone/verify")
 
 
-def test_an_impossible_number_never_reaches_cognito(
-    signed_in: FlaskClient, stubber: Stubber
+def test_an_impossible_number_is_never_sent_to_cognito(
+    signed_in: FlaskClient, stubber: Stubber, cognito_calls: list[str]
 ) -> None:
     token = _token(signed_in, stubber)
+    stubber.add_response(  # the page is shown again, with the person's current number
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
     response = signed_in.post(
         "/settings/phone", data={"csrf_token": token, "country": "US", "phone_number": "12"}
     )
     assert response.status_code == 400
     assert "too short" in response.text
     assert 'aria-invalid="true"' in response.text
+    assert "UpdateUserAttributes" not in cognito_calls
+
+
+def test_a_refused_number_keeps_the_change_page_and_its_warning(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    """With SMS MFA on, a typo must not turn "Change your phone number" into "Add a phone
+    number": the current number and the lockout warning matter most then."""
+    on = get_user_response(legacy_sms=True)
+    stubber.add_response("get_user", on, {"AccessToken": ACCESS_TOKEN})
+    page = signed_in.get("/settings/phone").text
+    stubber.add_response("get_user", on, {"AccessToken": ACCESS_TOKEN})
+    response = signed_in.post(
+        "/settings/phone",
+        data={"csrf_token": csrf_token(page), "country": "US", "phone_number": "(202) 555-01"},
+    )
+    assert response.status_code == 400
+    for context in ("Change your phone number", "+1 ••• ••• 0100", "you could be locked out"):
+        assert context in response.text
+        assert context in page
+    assert "Add a phone number" not in response.text
 
 
 @pytest.mark.parametrize("code", model_error_codes()["UpdateUserAttributes"])
@@ -251,6 +275,7 @@ def test_a_form_refused_before_any_text_spends_nothing(tmp_path: Path) -> None:
         stubber.add_response("get_user", get_user_response(verified=False))
         token = csrf_token(client.get("/settings/phone").text)
         for typed in ("", "call me maybe", "(202) 555-01", "+1 900 555 0143", "+44 7400 123456"):
+            stubber.add_response("get_user", get_user_response(verified=False))  # shown again
             form = {"csrf_token": token, "country": "US", "phone_number": typed}
             assert client.post("/settings/phone", data=form).status_code == 400, typed
         stubber.add_response("update_user_attributes", {})
