@@ -10,7 +10,10 @@ from tests.support.fixtures import Stack
 
 
 def api_calls(stack: Stack) -> dict[str, int]:
-    return requests.get(f"{stack.cognito.url}/_local/stats", timeout=5).json()["api"]
+    """What the portal asked of Cognito other than reading the account (a refused form shows
+    the page again, with the person's number read afresh)."""
+    calls = requests.get(f"{stack.cognito.url}/_local/stats", timeout=5).json()["api"]
+    return {operation: n for operation, n in calls.items() if operation != "GetUser"}
 
 
 def test_bob_adds_a_number_verifies_it_and_turns_on_sms_mfa(page: Page, fresh_stack: Stack) -> None:
@@ -98,3 +101,26 @@ def test_bob_is_told_which_letters_and_which_kind_of_number_he_typed(
     field.fill("(202) 555-0143")
     page.get_by_role("button", name="Save and text me a code").click()
     expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
+
+
+def test_a_typo_while_changing_the_number_keeps_the_page_and_its_warning(
+    page: Page, fresh_stack: Stack
+) -> None:
+    """With SMS MFA on, a typo once turned "Change your phone number" into "Add a phone number",
+    and the current number and the lockout warning vanished exactly when they mattered."""
+    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
+    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
+    page.get_by_role("link", name="Change phone number").click()
+    heading = page.get_by_role("heading", name="Change your phone number")
+    warning = page.get_by_text("you could be locked out")
+    expect(heading).to_be_visible()
+    expect(warning).to_be_visible()
+    page.get_by_label("Mobile phone number").fill("(202) 555-01")
+    page.get_by_role("button", name="Save and text me a code").click()
+    expect(page.get_by_role("alert")).to_contain_text("too short")
+    expect(heading).to_be_visible()
+    expect(warning).to_be_visible()
+    expect(page.get_by_text("+1 ••• ••• 0100")).to_be_visible()
+    screenshot(page, "phone-change-typo")
