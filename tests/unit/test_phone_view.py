@@ -314,3 +314,24 @@ def test_the_country_selector_lists_only_the_allowed_countries(tmp_path: Path) -
     assert page.count("<option") == 2
     assert '<option selected value="US">United States (+1)</option>' in page
     assert '<option value="CA">Canada (+1)</option>' in page
+
+
+def test_a_new_code_is_announced_in_the_portals_own_mask(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    """Carol's verify page once said "+*******0123" beside "+1 ••• ••• 0123", and that earlier
+    codes no longer work when none had been sent."""
+    carol = get_user_response(phone="+12025550123", verified=False)
+    stubber.add_response("get_user", carol, {"AccessToken": ACCESS_TOKEN})
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_response("get_user", carol, {"AccessToken": ACCESS_TOKEN})
+    stubber.add_response(
+        "get_user_attribute_verification_code",
+        {"CodeDeliveryDetails": {"Destination": "+*******0123", "DeliveryMedium": "SMS"}},
+    )
+    signed_in.post("/settings/phone/resend", data={"csrf_token": token})
+    stubber.add_response("get_user", carol, {"AccessToken": ACCESS_TOKEN})
+    page = html.unescape(signed_in.get("/settings/phone/verify").text)
+    assert "We texted a code to +1 ••• ••• 0123." in page
+    assert "+*******0123" not in page
+    assert "earlier" not in page
