@@ -63,6 +63,9 @@ def test_blank_required_variable_counts_as_missing(tmp_path, name):
         ("SECRET_KEY", "too-short"),
         ("LOG_LEVEL", "chatty"),
         ("PHONE_DEFAULT_REGION", "usa"),
+        ("AUTHENTICATOR_ISSUER", "Example: Corp"),
+        ("AUTHENTICATOR_ISSUER", "x" * 65),
+        ("AUTHENTICATOR_ISSUER", "tab\there"),
     ],
 )
 def test_malformed_value_is_named(tmp_path, name, value):
@@ -98,6 +101,14 @@ def test_defaults(tmp_path):
     assert settings.rate_limit_codes == "5 per 10 minutes"
     assert settings.phone_default_region == "US"
     assert settings.log_level == "INFO"
+    assert settings.authenticator_issuer == "portal.test"
+
+
+def test_authenticator_issuer_defaults_to_the_portal_host_without_its_port(tmp_path):
+    env = portal_env(tmp_path, PORTAL_BASE_URL="https://account.example.com:8443")
+    assert load_settings(env).authenticator_issuer == "account.example.com"
+    named = portal_env(tmp_path, AUTHENTICATOR_ISSUER="  Example Corp ")
+    assert load_settings(named).authenticator_issuer == "Example Corp"
 
 
 def test_blank_optional_values_take_their_defaults(tmp_path):
