@@ -241,6 +241,13 @@ CATALOG: dict[str, CatalogEntry] = {
         Severity.WARNING,
         operator_hint="SetUserMFAPreference refused the settings; Cognito's message is logged",
     ),
+    "InvalidParameterException:remove_only_factor": CatalogEntry(
+        "Your organisation requires a second step at every sign-in, and your authenticator app "
+        "is the only one your account has, so it can't be removed.",
+        "Add and verify a phone number first; then you can remove the app.",
+        NextAction.ADD_PHONE,
+        Severity.WARNING,
+    ),
     "SoftwareTokenMFANotFoundException": _support(
         "Authenticator apps aren't available for your account.",
         "the user pool does not allow authenticator apps: turn on software token MFA "
