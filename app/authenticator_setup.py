@@ -36,6 +36,7 @@ class PendingSetup:
     secret: str
     account: str
     started_at: int
+    verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def pending_setup() -> PendingSetup | None:
     if time.time() - stored.get("started_at", 0) > SETUP_LIFETIME_SECONDS:
         forget_setup()
         return None
-    return PendingSetup(stored["secret"], stored["account"], stored["started_at"])
+    return PendingSetup(
+        stored["secret"], stored["account"], stored["started_at"], stored.get("verified", False)
+    )
 
 
 def forget_setup() -> None:
@@ -75,24 +78,35 @@ def start_setup() -> None:
 
 def finish_setup(code: str, device_name: str) -> str | None:
     """Verify the app's code, then turn the app on: preferred if it is the only factor, else the
-    person's choice stays as it was. Returns the request id of the change."""
-    if pending_setup() is None:
+    person's choice stays as it was. Returns the request id of the change.
+
+    Once Cognito has accepted the code the secret is spent (verifying again would fail), so a
+    set-up whose last step failed remembers that it was verified: trying again only turns it on.
+    """
+    setup = pending_setup()
+    if setup is None:
         raise PortalError("portal:totp_setup_missing")
+    if not setup.verified:
+        _verify(code, device_name)
+    status = call_with_token(service().get_mfa_status)
+    only_factor = not status.sms_mfa_enabled
+    request_id = call_with_token(
+        lambda token: service().set_mfa_preference(
+            token, totp=FactorSetting(enabled=True, preferred=only_factor)
+        )
+    )
+    forget_setup()
+    return request_id
+
+
+def _verify(code: str, device_name: str) -> None:
     try:
         call_with_token(service().verify_software_token, code, device_name)
     except PortalError as error:
         if error.entry.next_action is NextAction.START_SETUP_AGAIN:
             forget_setup()  # Cognito no longer has it: the page must not offer it again
         raise
-    # Cognito has taken the secret: a retry could only fail, so the set-up is over either way.
-    forget_setup()
-    status = call_with_token(service().get_mfa_status)
-    only_factor = not status.sms_mfa_enabled
-    return call_with_token(
-        lambda token: service().set_mfa_preference(
-            token, totp=FactorSetting(enabled=True, preferred=only_factor)
-        )
-    )
+    session[PENDING_KEY] = {**session[PENDING_KEY], "verified": True}
 
 
 def choose_first(factor: Factor) -> str | None:

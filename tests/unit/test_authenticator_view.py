@@ -311,9 +311,28 @@ def test_turning_the_verified_app_on_can_fail_with_its_catalog_message(
     stubber.add_client_error("set_user_mfa_preference", code, "Cognito said no")
     response = verify(signed_in, token)
     assert response.status_code == 303
-    assert pending(signed_in) is None, "Cognito has taken the secret: no retry with it"
     if not entry.ends_session:
         assert entry.message in plain(signed_in.get("/settings/authenticator").text)
+
+
+def test_a_verified_app_that_failed_to_turn_on_is_only_turned_on_when_tried_again(
+    signed_in: FlaskClient, stubber: Stubber, cognito_calls: list[str]
+) -> None:
+    token = token_from(signed_in, stubber)
+    start(signed_in, stubber, token)
+    verified(stubber)
+    stubber.add_response("get_user", get_user_response(), TOKEN_ONLY)
+    stubber.add_client_error("set_user_mfa_preference", "InternalErrorException")
+    verify(signed_in, token)
+    assert pending(signed_in)["verified"] is True
+    del cognito_calls[:]
+    stubber.add_response("get_user", get_user_response(), TOKEN_ONLY)
+    stubber.add_response(
+        "set_user_mfa_preference", {}, {**TOKEN_ONLY, "SoftwareTokenMfaSettings": TOTP_ON}
+    )
+    assert verify(signed_in, token).headers["Location"] == "/settings/mfa"
+    assert cognito_calls == ["GetUser", "SetUserMFAPreference"], "the spent code is not sent again"
+    assert pending(signed_in) is None
 
 
 def test_the_secret_is_never_logged(
