@@ -107,6 +107,7 @@ def test_from_sms_only_to_an_app_that_leaves_the_persons_choice_alone(
     text = plain(page.text)
     assert "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP JBSW" in text
     assert "portal.test: alice@example.com" in text
+    assert "an authenticator app set up for it before, here or when you signed in, stops" in text
     assert '<svg role="img"' in page.text
     assert "<title>QR code to add alice@example.com to your authenticator app</title>" in page.text
     assert 'value="Authenticator app"' in page.text
