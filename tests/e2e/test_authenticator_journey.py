@@ -20,6 +20,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from app.errors import CATALOG
 from localcognito.totp import STEP_SECONDS, code_at
 from tests.e2e.test_pool_modes import start_stack
 from tests.support.browser import (
@@ -226,3 +227,41 @@ def focus_by_tab(page: Page, label: str) -> None:
         if focused == label:
             return
     raise AssertionError(f"Tab never reached the field {label!r}")
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "key", "set_up_goes_on"),
+    [
+        (
+            "ExpiredCodeException",
+            "Your software token has already been used once.",
+            "ExpiredCodeException:totp_reused",
+            True,
+        ),
+        (
+            "InvalidParameterException",
+            "User has not associated a software token.",
+            "InvalidParameterException:verify_totp",
+            False,
+        ),
+    ],
+    ids=["reused", "abandoned"],
+)
+def test_cognito_refusing_the_code_is_said_in_plain_words(
+    page: Page, stack_in_mode, error: str, message: str, key: str, set_up_goes_on: bool
+) -> None:
+    stack = stack_in_mode("optional")
+    page.goto(f"{stack.portal.url}/settings/mfa")
+    hosted_ui_sign_in(page, "alice", PASSWORD)
+    enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+    page.get_by_role("button", name="Set up an authenticator app").click()
+    app = AuthenticatorApp(page.get_by_test_id("totp-secret").inner_text(), stack)
+    stack.inject("VerifySoftwareToken", error, message)
+    page.get_by_label("6-digit code from the app").fill(app.code_now())
+    page.get_by_role("button", name="Verify and turn on").click()
+    expect(page.get_by_role("alert")).to_have_text(CATALOG[key].message)
+    assert "Exception" not in page.content()
+    expect(page.get_by_test_id("totp-secret")).to_have_count(1 if set_up_goes_on else 0)
+    expect(page.get_by_role("button", name="Start set-up")).to_have_count(
+        0 if set_up_goes_on else 1
+    )
