@@ -83,7 +83,7 @@ class AuthenticatorCodeForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=64, message="Keep the name to 64 characters or fewer."),
-            Regexp(r"^[^\x00-\x1f\x7f]*$", message="Use letters, numbers and spaces."),
+            Regexp(r"^[^\x00-\x1f\x7f]*$", message="Leave out tabs and line breaks from the name."),
         ],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )

@@ -607,3 +607,14 @@ def test_app_changes_share_the_change_budget_with_sms(portal_in) -> None:
 def test_app_registers_the_blueprint(app: Flask) -> None:
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert "/settings/authenticator/verify" in rules
+
+
+def test_a_device_name_with_a_line_break_is_refused_without_calling_cognito(
+    signed_in: FlaskClient, stubber: Stubber, cognito_calls: list[str]
+) -> None:
+    token = token_from(signed_in, stubber)
+    start(signed_in, stubber, token)
+    verify(signed_in, token, name="Work\nphone")
+    page = plain(signed_in.get("/settings/authenticator").text)
+    assert "Leave out tabs and line breaks from the name. Nothing was changed." in page
+    assert "VerifySoftwareToken" not in cognito_calls
