@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, session
 from flask_wtf.csrf import CSRFProtect
 
-from . import auth, mfa, pages, phone
+from . import auth, authenticator, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
 from .forms import csrf_field
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)
     app.register_blueprint(phone.bp)
+    app.register_blueprint(authenticator.bp)
     app.register_blueprint(pages.bp)
     pages.register_error_pages(app)
 

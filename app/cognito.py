@@ -33,6 +33,8 @@ from .errors import PortalError
 log = logging.getLogger(__name__)
 
 SMS_MFA_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+SMS_MFA = "SMS_MFA"
+SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
 
 #: Every Cognito operation the portal calls; the catalog must map all their errors.
 OPERATIONS = (
@@ -43,6 +45,9 @@ OPERATIONS = (
     "VerifyUserAttribute",
     "GlobalSignOut",
     "RevokeToken",
+    "AssociateSoftwareToken",
+    "VerifySoftwareToken",
+    "SetUserMFAPreference",
 )
 WRITE_OPERATIONS = frozenset(OPERATIONS) - {"GetUser"}
 
@@ -60,6 +65,17 @@ class MfaStatus:
     @property
     def can_enable_sms_mfa(self) -> bool:
         return bool(self.phone_number) and self.phone_verified
+
+
+@dataclass(frozen=True)
+class FactorSetting:
+    """One factor's part of ``SetUserMFAPreference``: on or off, and whether it is preferred."""
+
+    enabled: bool
+    preferred: bool = False
+
+    def as_settings(self) -> dict[str, bool]:
+        return {"Enabled": self.enabled, "PreferredMfa": self.preferred}
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,41 @@ class CognitoService:
         )
         return _request_id(response)
 
+    def associate_software_token(self, access_token: str) -> str:
+        """A new authenticator secret (base32) for the person; it replaces any earlier one that
+        was never verified."""
+        response = self._call("AssociateSoftwareToken", AccessToken=access_token)
+        return str(response["SecretCode"])
+
+    def verify_software_token(self, access_token: str, code: str, device_name: str) -> str | None:
+        """Check a code from the app being set up; returns Cognito's request id."""
+        response = self._call(
+            "VerifySoftwareToken",
+            variant="verify_totp",
+            AccessToken=access_token,
+            UserCode=code,
+            FriendlyDeviceName=device_name,
+        )
+        if response.get("Status") != "SUCCESS":
+            raise PortalError(
+                "EnableSoftwareTokenMFAException",
+                operation="VerifySoftwareToken",
+                request_id=_request_id(response),
+            )
+        return _request_id(response)
+
+    def set_mfa_preference(
+        self, access_token: str, *, totp: FactorSetting | None, sms: FactorSetting | None = None
+    ) -> str | None:
+        """``SetUserMFAPreference`` for the factors given (others are left as they are)."""
+        params: dict[str, Any] = {"AccessToken": access_token}
+        if totp is not None:
+            params["SoftwareTokenMfaSettings"] = totp.as_settings()
+        if sms is not None:
+            params["SMSMfaSettings"] = sms.as_settings()
+        response = self._call("SetUserMFAPreference", variant="mfa_preference", **params)
+        return _request_id(response)
+
     def global_sign_out(self, access_token: str) -> None:
         self._call("GlobalSignOut", AccessToken=access_token)
 
@@ -229,6 +280,8 @@ def _client_error(operation: str, exc: ClientError, variant: str | None) -> Port
     request_id = _request_id(exc.response)
     if code == "NotAuthorizedException":
         variant = _not_authorized_variant(message)
+    elif code == "ExpiredCodeException" and variant == "verify_totp" and "used" in message:
+        variant = "totp_reused"
     portal_error = PortalError(
         code, operation=operation, variant=variant, request_id=request_id, detail=message
     )

@@ -25,6 +25,9 @@ _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _PHONE_REGION = re.compile(r"^[A-Z]{2}$")
+#: What an authenticator app shows above the account's codes: printable, no ":" (which separates
+#: issuer and account in an ``otpauth://`` label), at most 64 characters.
+_ISSUER = re.compile(r"^[^:\x00-\x1f\x7f]{1,64}$")
 
 
 T = TypeVar("T", int, float)
@@ -66,6 +69,7 @@ class Settings:
     support_contact: str = ""
     log_level: str = "INFO"
     pool_mfa: str = "optional"
+    authenticator_issuer: str = "Account security"
 
     @property
     def https(self) -> bool:
@@ -218,6 +222,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         _PHONE_REGION,
         "a two-letter country code such as US or GB",
     )
+    issuer = env.get("AUTHENTICATOR_ISSUER", "").strip() or _host(public_base_url)
+    if not _ISSUER.match(issuer):
+        raise ConfigError(
+            f"AUTHENTICATOR_ISSUER={issuer!r} is malformed: expected a name of at most 64 "
+            "characters without ':', e.g. Example Corp"
+        )
     redis_url = _optional(env, "REDIS_URL")
     if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(f"REDIS_URL={redis_url!r} is malformed: expected redis://host:port/db")
@@ -256,4 +266,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         support_contact=env.get("SUPPORT_CONTACT", "").strip(),
         log_level=log_level,
         pool_mfa=pool_mfa,
+        authenticator_issuer=issuer,
     )
+
+
+def _host(url: str) -> str:
+    """The host name of a URL, without a port: the default issuer shown in authenticator apps."""
+    return urlsplit(url).hostname or url

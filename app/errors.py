@@ -34,6 +34,8 @@ class NextAction(StrEnum):
     VERIFY_PHONE = "verify_phone"
     CHECK_INPUT = "check_input"
     REQUEST_NEW_CODE = "request_new_code"
+    WAIT_FOR_NEXT_CODE = "wait_for_next_code"
+    START_SETUP_AGAIN = "start_setup_again"
     RETRY_LATER = "retry_later"
     CONTACT_SUPPORT = "contact_support"
 
@@ -203,6 +205,68 @@ CATALOG: dict[str, CatalogEntry] = {
         Severity.WARNING,
         Changed.YES,
         operator_hint="Cognito could not deliver the SMS (check SNS spend limits and sandbox)",
+    ),
+    # --- authenticator apps (AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference) --
+    "EnableSoftwareTokenMFAException": _bad_code(
+        "That code didn't match your authenticator app.",
+        "Codes change every 30 seconds: enter the code the app shows now. If it still fails, "
+        "check that the phone's clock is set automatically.",
+        NextAction.CHECK_INPUT,
+    ),
+    "CodeMismatchException:verify_totp": _bad_code(
+        "That code didn't match your authenticator app.",
+        "Codes change every 30 seconds: enter the code the app shows now.",
+        NextAction.CHECK_INPUT,
+    ),
+    "ExpiredCodeException:verify_totp": _bad_code(
+        "That code has expired.",
+        "Wait for your authenticator app to show a new code, then enter that one.",
+        NextAction.WAIT_FOR_NEXT_CODE,
+    ),
+    "ExpiredCodeException:totp_reused": _bad_code(
+        "That code has already been used once.",
+        "Each code works only once: wait for your authenticator app to show a new one.",
+        NextAction.WAIT_FOR_NEXT_CODE,
+    ),
+    "InvalidParameterException:verify_totp": _bad_code(
+        "The set-up you started isn't waiting any more.",
+        "Start setting up your authenticator app again, and remove the entry you added in the "
+        "app for this attempt.",
+        NextAction.START_SETUP_AGAIN,
+    ),
+    "InvalidParameterException:mfa_preference": CatalogEntry(
+        "The sign-in service couldn't change your sign-in methods.",
+        "Reload this page to see what is on, then try again.",
+        NextAction.CHECK_INPUT,
+        Severity.WARNING,
+        operator_hint="SetUserMFAPreference refused the settings; Cognito's message is logged",
+    ),
+    "InvalidParameterException:remove_only_factor": CatalogEntry(
+        "Your organisation requires a second step at every sign-in, and your authenticator app "
+        "is the only one your account has, so it can't be removed.",
+        "Add and verify a phone number first; then you can remove the app.",
+        NextAction.ADD_PHONE,
+        Severity.WARNING,
+    ),
+    "SoftwareTokenMFANotFoundException": _support(
+        "Authenticator apps aren't available for your account.",
+        "the user pool does not allow authenticator apps: turn on software token MFA "
+        "(SoftwareTokenMfaConfiguration) in the pool's MFA settings",
+    ),
+    "InvalidUserPoolConfigurationException": _support(
+        "This portal is not set up correctly.",
+        "the user pool's MFA configuration does not allow this authenticator-app operation",
+    ),
+    "ConcurrentModificationException": _retry(
+        "Your sign-in methods were being changed somewhere else at the same moment.",
+        "Cognito ConcurrentModificationException (AssociateSoftwareToken)",
+    ),
+    "portal:totp_setup_missing": _bad_code(
+        "The set-up you started isn't waiting any more: it was finished, cancelled, left for "
+        "too long or ended when you signed in again.",
+        "Start setting up your authenticator app again, and remove the entry you added in the "
+        "app for this attempt.",
+        NextAction.START_SETUP_AGAIN,
     ),
     # --- the service or its configuration -------------------------------------------------
     "ResourceNotFoundException": _support(

@@ -76,3 +76,47 @@ class VerifyCodeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+
+
+DEFAULT_DEVICE_NAME = "Authenticator app"
+
+
+class AuthenticatorCodeForm(FlaskForm):
+    """The last step of setting up an authenticator app: a name for it and its current code."""
+
+    device_name = StringField(
+        "Name for this app",
+        default=DEFAULT_DEVICE_NAME,
+        validators=[
+            Optional(),
+            Length(max=64, message="Keep the name to 64 characters or fewer."),
+            Regexp(r"^[^\x00-\x1f\x7f]*$", message="Leave out tabs and line breaks from the name."),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    code = StringField(
+        "6-digit code from the app",
+        validators=[
+            DataRequired(message="Enter the 6-digit code your authenticator app shows."),
+            Regexp(
+                r"^\s*[0-9]{3}\s?[0-9]{3}\s*$",
+                message="The code is the 6 digits your authenticator app shows.",
+            ),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+    @property
+    def digits(self) -> str:
+        return "".join((self.code.data or "").split())
+
+    @property
+    def chosen_device_name(self) -> str:
+        return (self.device_name.data or "").strip() or DEFAULT_DEVICE_NAME
+
+
+class PreferredFactorForm(FlaskForm):
+    """Which second step Cognito asks for when both an authenticator app and SMS are on (radio
+    buttons written in the template, like the other forms without a typed field)."""
+
+    first = StringField(validators=[DataRequired(), AnyOf(["authenticator", "sms"])])

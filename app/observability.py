@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _PHONE = re.compile(r"\+\d{6,15}")
-#: An authorization code or a token in a URL's query (gunicorn's access log line has the query).
+#: An authorization code, a token or an authenticator secret (``otpauth://``) in a URL's query
+#: (gunicorn's access log line has the query).
 _QUERY_SECRET = re.compile(
-    r"([?&](?:code|state|access_token|refresh_token|id_token|token|client_secret)=)[^&\s\"']+",
+    r"([?&](?:code|state|access_token|refresh_token|id_token|token|client_secret|secret)=)"
+    r"[^&\s\"']+",
     re.IGNORECASE,
 )
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +21,14 @@ from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from localcognito.server import LocalCognito
-from tests.support.browser import hosted_ui_sign_in, latest_code, mfa_badge, screenshot
+from localcognito.totp import code_at
+from tests.support.browser import (
+    SCREENSHOTS,
+    hosted_ui_sign_in,
+    latest_code,
+    mfa_badge,
+    screenshot,
+)
 from tests.support.fixtures import Stack
 from tests.support.servers import PortalServer, free_port, portal_env, seed_for
 
@@ -35,6 +43,18 @@ README_SHOTS = {
     "mfa-on": [("light", 1280, "mfa-on-desktop"), ("dark", 360, "mfa-on-phone-dark")],
     "phone-verify": [("light", 360, "phone-verify-phone")],
     "notice-error": [("dark", 1280, "error-notice-desktop-dark")],
+}
+#: The new pages' screenshots, saved to test-artifacts/screenshots/ for review on every run.
+REVIEW_SHOTS = {
+    "authenticator-setup": [
+        ("light", 1280, "authenticator-setup-desktop"),
+        ("dark", 360, "authenticator-setup-phone-dark"),
+    ],
+    "mfa-authenticator-and-sms": [
+        ("light", 1280, "mfa-authenticator-and-sms-desktop"),
+        ("dark", 360, "mfa-authenticator-and-sms-phone-dark"),
+    ],
+    "authenticator-remove": [("light", 1280, "authenticator-remove-desktop")],
 }
 SCREENSHOT_ALL = os.environ.get("MFA_PORTAL_SCREENSHOT_ALL") == "1"
 
@@ -62,6 +82,9 @@ class AxeAudit:
             for shot_theme, shot_width, name in README_SHOTS.get(state, []):
                 if (shot_theme, shot_width) == (theme, width):
                     screenshot(page, name)
+            for shot_theme, shot_width, name in REVIEW_SHOTS.get(state, []):
+                if (shot_theme, shot_width) == (theme, width):
+                    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
             if SCREENSHOT_ALL:
                 screenshot(page, f"a11y-{state}-{theme}-{width}")
         page.emulate_media(color_scheme="light")
@@ -197,6 +220,39 @@ def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit)
     page.get_by_role("button", name="Verify number").click()
     expect(page.get_by_role("status")).to_contain_text("Your phone number is verified")
     audit.check(page, "phone-verified")
+    page.close()
+
+
+def test_authenticator_app_pages(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
+    stack.reset()  # Alice with nothing on, and the stand-in's authenticator clock at the time
+    page = sign_in(context, stack, "alice", "Alice-Passw0rd!")
+    page.goto(f"{stack.portal.url}/settings/authenticator")
+    expect(page.get_by_role("button", name="Start set-up")).to_be_visible()
+    audit.check(page, "authenticator-start")
+
+    page.get_by_role("button", name="Start set-up").click()
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    audit.check(page, "authenticator-setup")
+
+    secret = "".join(page.get_by_test_id("totp-secret").inner_text().split())
+    right = code_at(secret, time.time())
+    page.get_by_label("6-digit code from the app").fill("000000" if right != "000000" else "111111")
+    page.get_by_role("button", name="Verify and turn on").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code didn't match")
+    audit.check(page, "authenticator-wrong-code")
+
+    page.get_by_label("6-digit code from the app").fill(code_at(secret, time.time()))
+    page.get_by_role("button", name="Verify and turn on").click()
+    expect(page.get_by_role("status")).to_contain_text("Your authenticator app is set up")
+    audit.check(page, "mfa-authenticator-only")
+
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.get_by_role("group", name="When you sign in, ask for")).to_be_visible()
+    audit.check(page, "mfa-authenticator-and-sms")
+
+    page.get_by_role("link", name="Remove authenticator app").click()
+    expect(page.get_by_role("heading", name="Remove your authenticator app?")).to_be_visible()
+    audit.check(page, "authenticator-remove")
     page.close()
 
 

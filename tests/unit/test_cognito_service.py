@@ -13,7 +13,7 @@ from botocore.exceptions import (
     SSLError,
 )
 
-from app.cognito import SMS_MFA_OPTION, CodeDelivery, CognitoService
+from app.cognito import SMS_MFA_OPTION, CodeDelivery, CognitoService, FactorSetting
 from app.errors import CATALOG, Changed, PortalError, lookup
 from tests.support.unit import ACCESS_TOKEN, get_user_response, portal_env
 from tests.unit.botocore_model import operation_errors
@@ -199,6 +199,21 @@ CALLS: dict[str, tuple[str, Callable[[CognitoService], Any], str | None]] = {
     ),
     "GlobalSignOut": ("global_sign_out", lambda s: s.global_sign_out(ACCESS_TOKEN), None),
     "RevokeToken": ("revoke_token", lambda s: s.revoke_refresh_token("refresh-token"), None),
+    "AssociateSoftwareToken": (
+        "associate_software_token",
+        lambda s: s.associate_software_token(ACCESS_TOKEN),
+        None,
+    ),
+    "VerifySoftwareToken": (
+        "verify_software_token",
+        lambda s: s.verify_software_token(ACCESS_TOKEN, "123456", "Authenticator app"),
+        "verify_totp",
+    ),
+    "SetUserMFAPreference": (
+        "set_user_mfa_preference",
+        lambda s: s.set_mfa_preference(ACCESS_TOKEN, totp=FactorSetting(enabled=False)),
+        "mfa_preference",
+    ),
 }
 
 
@@ -356,3 +371,69 @@ def test_connection_closed_mid_write_is_a_transport_error_with_unknown_outcome(s
         service.set_sms_mfa(ACCESS_TOKEN, True)
     assert raised.value.code.startswith("transport:")
     assert raised.value.entry.changed is Changed.UNKNOWN
+
+
+# --- authenticator apps ------------------------------------------------------------------
+
+
+def test_associate_returns_the_secret(service, stubber):
+    stubber.add_response(
+        "associate_software_token",
+        {"SecretCode": "JBSWY3DPEHPK3PXP"},
+        {"AccessToken": ACCESS_TOKEN},
+    )
+    assert service.associate_software_token(ACCESS_TOKEN) == "JBSWY3DPEHPK3PXP"
+
+
+def test_verify_sends_the_code_and_the_device_name(service, stubber):
+    stubber.add_response(
+        "verify_software_token",
+        {"Status": "SUCCESS", "ResponseMetadata": {"RequestId": "req-v"}},
+        {"AccessToken": ACCESS_TOKEN, "UserCode": "123456", "FriendlyDeviceName": "Work phone"},
+    )
+    assert service.verify_software_token(ACCESS_TOKEN, "123456", "Work phone") == "req-v"
+
+
+def test_verify_without_success_is_a_mismatch(service, stubber):
+    stubber.add_response("verify_software_token", {"Status": "ERROR"})
+    with pytest.raises(PortalError) as raised:
+        service.verify_software_token(ACCESS_TOKEN, "123456", "Work phone")
+    assert raised.value.entry is CATALOG["EnableSoftwareTokenMFAException"]
+
+
+@pytest.mark.parametrize(
+    ("message", "key"),
+    [
+        ("Your software token has already been used once.", "ExpiredCodeException:totp_reused"),
+        ("Code expired", "ExpiredCodeException:verify_totp"),
+    ],
+)
+def test_a_reused_code_is_told_from_an_expired_one(service, stubber, message, key):
+    stubber.add_client_error("verify_software_token", "ExpiredCodeException", message)
+    with pytest.raises(PortalError) as raised:
+        service.verify_software_token(ACCESS_TOKEN, "123456", "Work phone")
+    assert raised.value.entry is CATALOG[key]
+
+
+def test_set_mfa_preference_sends_only_the_factors_given(service, stubber):
+    stubber.add_response(
+        "set_user_mfa_preference",
+        {},
+        {
+            "AccessToken": ACCESS_TOKEN,
+            "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True},
+        },
+    )
+    service.set_mfa_preference(ACCESS_TOKEN, totp=FactorSetting(enabled=True, preferred=True))
+    stubber.add_response(
+        "set_user_mfa_preference",
+        {},
+        {
+            "AccessToken": ACCESS_TOKEN,
+            "SoftwareTokenMfaSettings": {"Enabled": False, "PreferredMfa": False},
+            "SMSMfaSettings": {"Enabled": True, "PreferredMfa": True},
+        },
+    )
+    service.set_mfa_preference(
+        ACCESS_TOKEN, totp=FactorSetting(enabled=False), sms=FactorSetting(True, preferred=True)
+    )

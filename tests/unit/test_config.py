@@ -69,6 +69,9 @@ def test_blank_required_variable_counts_as_missing(tmp_path, name):
         ("PHONE_ALLOW_VOIP", "sometimes"),
         ("RATE_LIMIT_TEXTS_PER_NUMBER", "ten a day"),
         ("RATE_LIMIT_TEXTS_GLOBAL", "1000 per eon"),
+        ("AUTHENTICATOR_ISSUER", "Example: Corp"),
+        ("AUTHENTICATOR_ISSUER", "x" * 65),
+        ("AUTHENTICATOR_ISSUER", "tab\there"),
     ],
 )
 def test_malformed_value_is_named(tmp_path, name, value):
@@ -108,6 +111,14 @@ def test_defaults(tmp_path):
     assert settings.phone_allowed_regions == frozenset()
     assert settings.phone_allow_voip is False
     assert settings.log_level == "INFO"
+    assert settings.authenticator_issuer == "portal.test"
+
+
+def test_authenticator_issuer_defaults_to_the_portal_host_without_its_port(tmp_path):
+    env = portal_env(tmp_path, PORTAL_BASE_URL="https://account.example.com:8443")
+    assert load_settings(env).authenticator_issuer == "account.example.com"
+    named = portal_env(tmp_path, AUTHENTICATOR_ISSUER="  Example Corp ")
+    assert load_settings(named).authenticator_issuer == "Example Corp"
 
 
 def test_blank_optional_values_take_their_defaults(tmp_path):
