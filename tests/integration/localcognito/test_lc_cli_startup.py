@@ -23,11 +23,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_cli(*extra: str) -> tuple[subprocess.Popen[str], str]:
-    """The command in a process of its own, once it answers; stopped if it never does."""
+class Started(subprocess.Popen[str]):
+    printed_first: str = ""
+
+
+def start_cli(*extra: str) -> tuple[Started, str]:
+    """The command in a process of its own, once it answers and has printed its setup (it starts
+    serving just before it prints); stopped if it never does."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
+    process = Started(
         [sys.executable, "-m", "app.cli", "local-cognito", "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -39,6 +44,7 @@ def start_cli(*extra: str) -> tuple[subprocess.Popen[str], str]:
             break
         try:
             if requests.get(f"{url}/_local/health", timeout=1).status_code == 200:
+                process.printed_first = read_through(process, "export COGNITO_POOL_MFA=")
                 return process, url
         except requests.RequestException:
             time.sleep(0.05)
@@ -46,10 +52,23 @@ def start_cli(*extra: str) -> tuple[subprocess.Popen[str], str]:
     raise AssertionError(process.communicate()[0])
 
 
-def stop(process: subprocess.Popen[str]) -> str:
+def read_through(process: subprocess.Popen[str], marker: str, limit: int = 200) -> str:
+    """Its output up to the line holding ``marker`` (the setup's last line). What ``readline``
+    buffered beyond it is request log lines, which no test reads."""
+    assert process.stdout is not None
+    lines = []
+    for _ in range(limit):
+        line = process.stdout.readline()
+        lines.append(line)
+        if not line or marker in line:
+            break
+    return "".join(lines)
+
+
+def stop(process: Started) -> str:
     process.terminate()
     output, _ = process.communicate(timeout=10)
-    return output
+    return process.printed_first + output
 
 
 def test_cli_starts_and_prints_the_setup():
