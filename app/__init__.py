@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         return {
             "current_user": lambda: session.get("user"),
             "action_link": auth.action_link,
+            "pending_change_here": auth.pending_change_here,
             "csrf_field": csrf_field,
         }
 

@@ -254,7 +254,7 @@ def create_blueprint(state: StandIn) -> Blueprint:
     def continue_after_password(auth: AuthRequest, user: CognitoIdpUser) -> Response:
         name = state.next_challenge(user)
         if name is None:
-            return finish_sign_in(auth, user.username, int(time.time()))
+            return finish_sign_in(auth, user.username, state.sign_in_time(user.username))
         if name == MFA_SETUP and SOFTWARE_TOKEN_MFA not in state.pool_mfa.factors():
             return _html(
                 pages.message_page(
@@ -394,7 +394,7 @@ def create_blueprint(state: StandIn) -> Blueprint:
                 if message is None or pending_sign_in(auth) is None:
                     return expired_login(auth)
                 return _html(challenge_page(auth, user, session, challenge, message), 400)
-            return finish_sign_in(auth, user.username, int(time.time()))
+            return finish_sign_in(auth, user.username, state.sign_in_time(user.username))
 
     @ui.post("/mfa/select")
     def select_mfa() -> Response:
@@ -434,7 +434,7 @@ def create_blueprint(state: StandIn) -> Blueprint:
                 page = challenge_page(auth, user, session, challenge, INVALID_CODE_MESSAGE)
                 return _html(page, 400)
             state.challenges.finish(session)
-            return finish_sign_in(auth, user.username, int(time.time()))
+            return finish_sign_in(auth, user.username, state.sign_in_time(user.username))
 
     @ui.post("/newPassword")
     def new_password() -> Response:
