@@ -23,6 +23,7 @@ from moto.utilities.utils import load_resource
 
 from . import pages, totp
 from .codes import CognitoError, PendingChallenge, mask_phone
+from .lockout import LOCKED_OUT_MESSAGE
 from .mfa import (
     MFA_SETUP,
     SELECT_MFA_TYPE,
@@ -297,6 +298,14 @@ def create_blueprint(state: StandIn) -> Blueprint:
             400,
         )
 
+    def locked_out_login(auth: AuthRequest, username: str) -> Response:
+        return _html(
+            pages.login_page(
+                f"/login?{auth.query()}", LOCKED_OUT_MESSAGE, username, forgot_url(auth)
+            ),
+            400,
+        )
+
     def pending_sign_in(
         auth: AuthRequest,
     ) -> tuple[str, PendingChallenge, CognitoIdpUser] | None:
@@ -318,6 +327,12 @@ def create_blueprint(state: StandIn) -> Blueprint:
                 "response_type": "code",
             }
         )
+
+    @ui.get(pages.STYLESHEET_PATH)
+    def stylesheet() -> Response:
+        response = Response(pages.STYLESHEET, content_type="text/css; charset=utf-8")
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
 
     @ui.get("/oauth2/authorize")
     def authorize() -> Response:
@@ -387,6 +402,11 @@ def create_blueprint(state: StandIn) -> Blueprint:
             try:
                 check_mfa_code(state, user, session, request.form.get("code", "").strip())
             except CognitoError as error:
+                if state.lockout.is_locked(user.username):
+                    # Locked out: this sign-in is over and starts again at the password (how
+                    # Cognito's own pages show it is not documented).
+                    state.challenges.finish(session)
+                    return locked_out_login(auth, user.username)
                 message = {
                     "CodeMismatchException": INVALID_CODE_MESSAGE,
                     "ExpiredCodeException": USED_CODE_MESSAGE,

@@ -23,6 +23,7 @@ from moto.cognitoidp.models import (
 
 from .codes import AttributeCodes, PendingChallenges
 from .faults import FaultInjector
+from .lockout import SignInLockout
 from .mfa import (
     PoolMfa,
     TotpClock,
@@ -77,6 +78,7 @@ class StandIn:
         self.attribute_codes = AttributeCodes()
         self.challenges = PendingChallenges()
         self.totp_clock = TotpClock()
+        self.lockout = SignInLockout()
         self.hosted_sessions: dict[str, Any] = {}
         self.authorization_codes: dict[str, Any] = {}
         self.pending_new_passwords: dict[str, str] = {}
@@ -97,6 +99,7 @@ class StandIn:
             self.stats.clear()
             self.attribute_codes.clear()
             self.challenges.clear()
+            self.lockout.clear()
             self.totp_clock.offset = 0.0
             self.hosted_sessions.clear()
             self.authorization_codes.clear()

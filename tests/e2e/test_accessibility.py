@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from localcognito.server import LocalCognito
 from tests.support.browser import hosted_ui_sign_in, latest_code, mfa_badge, screenshot
 from tests.support.fixtures import Stack
+from tests.support.http import backdate_next_sign_in
 from tests.support.servers import PortalServer, free_port, portal_env, seed_for
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -197,6 +198,37 @@ def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit)
     page.get_by_role("button", name="Verify number").click()
     expect(page.get_by_role("status")).to_contain_text("Your phone number is verified")
     audit.check(page, "phone-verified")
+    page.close()
+
+
+def test_carol_signs_in_again_confirms_and_signs_out(
+    context: BrowserContext, stack: Stack, audit: AxeAudit
+) -> None:
+    backdate_next_sign_in(stack.cognito, "carol", 3600)
+    page = sign_in(context, stack, "carol", "Carol-Passw0rd!")
+    page.get_by_role("button", name="Sign out of all devices").click()
+    expect(
+        page.get_by_role("heading", name="Sign in again to sign out of all devices")
+    ).to_be_visible()
+    audit.check(page, "sign-in-again")
+
+    page.get_by_role("link", name="Sign in again").click()
+    expect(page.get_by_role("banner")).to_contain_text("Local Cognito stand-in")
+    audit.check(page, "hosted-ui-sign-in")
+    hosted_ui_sign_in(page, "carol", "Carol-Passw0rd!")
+    expect(page.get_by_test_id("pending-change")).to_be_focused()
+    audit.check(page, "pending-change")
+    page.get_by_test_id("pending-change").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("status")).to_have_text("Nothing was changed.")
+
+    page.get_by_role("button", name="Sign out of all devices").click()
+    expect(page.get_by_role("heading", name="Sign out of all devices?")).to_be_visible()
+    audit.check(page, "confirm-sign-out-everywhere")
+    page.get_by_role("link", name="Stay signed in").click()
+
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("You're signed out.")
+    audit.check(page, "signed-out")
     page.close()
 
 
