@@ -50,7 +50,7 @@ class Portal(Flask):
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory. Settings default to the environment, validated once here."""
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = Portal(
         __name__,
         template_folder=str(resource_path("templates")),

@@ -62,6 +62,7 @@ def test_blank_required_variable_counts_as_missing(tmp_path, name):
         ("REDIS_URL", "localhost:6379"),
         ("SECRET_KEY", "too-short"),
         ("LOG_LEVEL", "chatty"),
+        ("LOG_FORMAT", "pretty"),
         ("PHONE_DEFAULT_REGION", "usa"),
     ],
 )
@@ -98,6 +99,7 @@ def test_defaults(tmp_path):
     assert settings.rate_limit_codes == "5 per 10 minutes"
     assert settings.phone_default_region == "US"
     assert settings.log_level == "INFO"
+    assert settings.log_format == "json"
 
 
 def test_blank_optional_values_take_their_defaults(tmp_path):
@@ -221,3 +223,7 @@ def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentia
     assert status.username == "alice"
     assert "Authorization" not in sent[0].headers
     assert sent[0].url.startswith("http://cognito.test")
+
+
+def test_log_format_text_is_for_people(tmp_path):
+    assert load_settings(portal_env(tmp_path, LOG_FORMAT=" Text ")).log_format == "text"
