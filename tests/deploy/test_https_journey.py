@@ -15,7 +15,7 @@ from tests.support.deployment import Deployment
 pytestmark = [pytest.mark.deploy, pytest.mark.e2e]
 
 NewContext = Callable[[], BrowserContext]
-LANDING_HEADING = "Protect your account with SMS codes"
+LANDING_HEADING = "Protect your account with SMS MFA"
 ASSETS = ("/static/css/portal.css", "/static/js/focus.js")
 
 

@@ -119,7 +119,7 @@ def test_bob_signs_out_of_all_devices_after_the_window(
         confirmation.get_by_role("button", name="Sign out of all devices").click()
 
         expect(
-            page.get_by_role("heading", name="Protect your account with SMS codes")
+            page.get_by_role("heading", name="Protect your account with SMS MFA")
         ).to_be_visible()
         expect(page.get_by_role("status")).to_have_text("You're signed out on all your devices.")
         phone.goto(f"{fresh_stack.portal.url}/settings/mfa")
