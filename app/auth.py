@@ -126,6 +126,10 @@ def signed_in_user() -> dict[str, Any] | None:
     return session.get("user")
 
 
+def signed_in_sub() -> str | None:
+    return (signed_in_user() or {}).get("sub")
+
+
 def access_token() -> str:
     return session["tokens"]["access_token"]
 
@@ -294,10 +298,9 @@ def fresh_signin_required(view: Callable[P, R]) -> Callable[P, R | Response]:
         if is_fresh_signin():
             pending_change.forget()
             return view(*args, **kwargs)
-        user = signed_in_user() or {}
-        form = request.form.to_dict()
-        if request.endpoint and pending_change.wording_for(request.endpoint, form):
-            pending_change.remember(request.endpoint, form, _page_to_return_to(), user["sub"])
+        sub, form = signed_in_sub(), request.form.to_dict()
+        if sub and request.endpoint and pending_change.wording_for(request.endpoint, form):
+            pending_change.remember(request.endpoint, form, _page_to_return_to(), sub)
             return redirect(url_for("auth.sign_in_again"), 303)
         flash(
             {
@@ -323,10 +326,9 @@ def _page_to_return_to() -> str:
 def pending_change_here() -> pending_change.PendingChange | None:
     """The change to confirm on this page: the person asked for it, has signed in again since,
     and has come back to the page it belongs to."""
-    user = signed_in_user()
-    if request.method != "GET" or not user or not is_fresh_signin():
+    if request.method != "GET" or not signed_in_user() or not is_fresh_signin():
         return None
-    change = pending_change.pending(user.get("sub"))
+    change = pending_change.pending(signed_in_sub())
     return change if change is not None and change.return_to == request.path else None
 
 
@@ -496,7 +498,7 @@ def _revoke_refresh_token() -> None:
 @login_required
 def sign_in_again() -> Response | str:
     """Before the hosted UI: why the person must sign in again, for the change they asked for."""
-    change = pending_change.pending(signed_in_user()["sub"])  # type: ignore[index]
+    change = pending_change.pending(signed_in_sub())
     if change is None:
         return redirect(url_for("mfa.settings_page"), 303)
     return render_template(
@@ -510,7 +512,7 @@ def sign_in_again() -> Response | str:
 @bp.post("/sign-in-again/cancel")
 @login_required
 def cancel_pending_change() -> Response:
-    change = pending_change.pending(signed_in_user()["sub"])  # type: ignore[index]
+    change = pending_change.pending(signed_in_sub())
     pending_change.forget()
     flash({"text": "Nothing was changed.", "action": "none"}, "info")
     return redirect(change.return_to if change else url_for("mfa.settings_page"), 303)
