@@ -149,4 +149,5 @@ def test_portal_env(cognito):
         "COGNITO_DOMAIN": cognito.url,
         "COGNITO_ENDPOINT_URL": cognito.url,
         "PORTAL_BASE_URL": "http://127.0.0.1:8000",
+        "COGNITO_POOL_MFA": "optional",
     }
