@@ -28,8 +28,9 @@ client on the same host can't claim https; the app trusts exactly ``TRUSTED_PROX
 Logging: the portal writes one JSON line per request itself (``mfa_portal.request``: request id,
 client address, method, path, redacted query, status, duration), so that line *is* the access log;
 gunicorn's own access logger is silenced. gunicorn's error log (start-up, worker boots and exits,
-signals, unhandled errors) goes through ``logconfig_dict`` to the same ``JsonFormatter`` on
-stderr, so every line of the process's output is one JSON object.
+signals, unhandled errors) goes through ``logconfig_dict`` to the same formatter on stderr, so
+every line of the process's output is one JSON object (``LOG_FORMAT=text``, the demo's: one
+readable line per request, audit events folded into it).
 """
 
 import os
@@ -103,11 +104,14 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "root": {"level": _settings.log_level, "handlers": ["console"]},
-    "formatters": {"json": {"()": "app.observability.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "app.observability.JsonFormatter"},
+        "text": {"()": "app.observability.TextFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "json",
+            "formatter": _settings.log_format,
             "stream": "ext://sys.stderr",
         }
     },

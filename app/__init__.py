@@ -62,7 +62,7 @@ class Portal(Flask):
 def create_app(settings: Settings | None = None) -> Flask:
     """The application factory. Settings default to the environment, validated once here."""
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = Portal(
         __name__,
         template_folder=str(resource_path("templates")),
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         return {
             "current_user": lambda: session.get("user"),
             "action_link": auth.action_link,
+            "pending_change_here": auth.pending_change_here,
             "csrf_field": csrf_field,
         }
 

@@ -22,6 +22,7 @@ from flask import (
     current_app,
     flash,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -29,6 +30,7 @@ from flask import (
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
+from . import pending_change
 from .cognito import CognitoService, MfaStatus
 from .config import OAUTH_SCOPES, REQUIRED_SCOPE, Settings
 from .errors import NextAction, PortalError, lookup
@@ -128,6 +130,10 @@ def signed_in_user() -> dict[str, Any] | None:
     return session.get("user")
 
 
+def signed_in_sub() -> str | None:
+    return (signed_in_user() or {}).get("sub")
+
+
 def access_token() -> str:
     return session["tokens"]["access_token"]
 
@@ -152,8 +158,10 @@ def end_session(message: dict[str, str] | None = None, category: str = "warning"
 def start_session(token: dict[str, Any], claims: dict[str, Any]) -> None:
     now = int(time.time())
     next_path = session.get("login_next")
+    carried = pending_change.carried_across_sign_in()
     session.clear()
     session.update(
+        **carried,
         user={
             "sub": claims["sub"],
             "username": claims.get("cognito:username") or claims.get("username") or claims["sub"],
@@ -282,12 +290,22 @@ def is_fresh_signin() -> bool:
 
 
 def fresh_signin_required(view: Callable[P, R]) -> Callable[P, R | Response]:
-    """Sensitive changes need an interactive sign-in within ``FRESH_SIGNIN_SECONDS``."""
+    """Sensitive changes need an interactive sign-in within ``FRESH_SIGNIN_SECONDS``.
+
+    With an older sign-in the change is remembered (``pending_change``) and the person is told
+    why they must sign in again before they leave for the hosted UI; once back, the page they
+    return to asks them to confirm the same change with one button.
+    """
 
     @wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R | Response:
         if is_fresh_signin():
+            pending_change.forget()
             return view(*args, **kwargs)
+        sub, form = signed_in_sub(), request.form.to_dict()
+        if sub and request.endpoint and pending_change.wording_for(request.endpoint, form):
+            pending_change.remember(request.endpoint, form, _page_to_return_to(), sub)
+            return redirect(url_for("auth.sign_in_again"), 303)
         flash(
             {
                 "text": "To protect your account, please sign in again to confirm it's you. "
@@ -307,6 +325,22 @@ def _page_to_return_to() -> str:
     if current_app.url_map.bind("").test(request.path, method="GET"):
         return request.path
     return url_for("mfa.settings_page")
+
+
+def pending_change_here() -> pending_change.PendingChange | None:
+    """The change to confirm on this page: the person asked for it, has signed in again since,
+    and has come back to the page it belongs to."""
+    if request.method != "GET" or not signed_in_user() or not is_fresh_signin():
+        return None
+    change = pending_change.pending(signed_in_sub())
+    return change if change is not None and change.return_to == request.path else None
+
+
+def _in_words(seconds: int) -> str:
+    if seconds % 60:
+        return f"{seconds} seconds" if seconds != 1 else "1 second"
+    minutes = seconds // 60
+    return "minute" if minutes == 1 else f"{minutes} minutes"
 
 
 # --- routes ------------------------------------------------------------------------------
@@ -467,23 +501,56 @@ def _revoke_refresh_token() -> None:
         log.warning("refresh token not revoked at sign-out", extra={"event": "sign_out"})
 
 
+@bp.get("/sign-in-again")
+@login_required
+def sign_in_again() -> Response | str:
+    """Before the hosted UI: why the person must sign in again, for the change they asked for."""
+    change = pending_change.pending(signed_in_sub())
+    if change is None:
+        return redirect(url_for("mfa.settings_page"), 303)
+    return render_template(
+        "auth/sign_in_again.html",
+        change=change,
+        window=_in_words(settings().fresh_signin_seconds),
+        sign_in_url=url_for("auth.login", reauth="1", next=change.return_to),
+    )
+
+
+@bp.post("/sign-in-again/cancel")
+@login_required
+def cancel_pending_change() -> Response:
+    change = pending_change.pending(signed_in_sub())
+    pending_change.forget()
+    flash({"text": "Nothing was changed.", "action": "none"}, "info")
+    return redirect(change.return_to if change else url_for("mfa.settings_page"), 303)
+
+
+SIGNED_OUT = {"text": "You're signed out.", "action": "none"}
+SIGNED_OUT_EVERYWHERE = {"text": "You're signed out on all your devices.", "action": "none"}
+
+
 @bp.post("/logout")
 def logout() -> Response:
     if signed_in_user():
         _revoke_refresh_token()
         audit("sign_out", "ok")
-    end_session()
+    end_session(SIGNED_OUT, "success")
     return redirect(hosted_ui_logout_url(), 303)
 
 
 @bp.post("/logout/everywhere")
 @login_required
-def logout_everywhere() -> Response:
-    """GlobalSignOut, then the hosted-UI /logout: its cookie would otherwise sign them back in."""
+@fresh_signin_required
+def logout_everywhere() -> Response | str:
+    """After a confirmation that says what happens: GlobalSignOut, then the hosted-UI /logout
+    (its cookie would otherwise sign them back in)."""
+    if request.form.get("confirmed") != "yes":
+        wording = pending_change.wording_for("auth.logout_everywhere", {})
+        return render_template("auth/confirm_sign_out_everywhere.html", wording=wording)
     try:
         call_with_token(service().global_sign_out)
     except PortalError as error:
         return change_failed(error, "sign_out_everywhere", "mfa.settings_page")
     audit("sign_out_everywhere", "ok")
-    end_session()
+    end_session(SIGNED_OUT_EVERYWHERE, "success")
     return redirect(hosted_ui_logout_url(), 303)

@@ -20,6 +20,8 @@ REQUIRED_SCOPE = "aws.cognito.signin.user.admin"
 OAUTH_SCOPES = ("openid", "email", "phone", "profile", REQUIRED_SCOPE)
 #: The user pool's MFA configuration as COGNITO_POOL_MFA names it (Cognito: OFF, OPTIONAL, ON).
 POOL_MFA_MODES = ("off", "optional", "required")
+#: ``json``: one JSON object per line (production); ``text``: one readable line per request.
+LOG_FORMATS = ("json", "text")
 
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
@@ -68,6 +70,7 @@ class Settings:
     phone_allow_voip: bool = False
     support_contact: str = ""
     log_level: str = "INFO"
+    log_format: str = "json"
     pool_mfa: str = "optional"
     authenticator_issuer: str = "Account security"
 
@@ -210,6 +213,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(
             f"LOG_LEVEL={log_level!r} is malformed: expected DEBUG, INFO, WARNING or ERROR"
         )
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or "json"
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(
+            f"LOG_FORMAT={log_format!r} is malformed: expected json (one JSON object per line, "
+            "the default) or text (one readable line per request, for development)"
+        )
     pool_mfa = env.get("COGNITO_POOL_MFA", "").strip().lower() or "optional"
     if pool_mfa not in POOL_MFA_MODES:
         raise ConfigError(
@@ -265,6 +274,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         phone_allow_voip=_flag(env, "PHONE_ALLOW_VOIP", False),
         support_contact=env.get("SUPPORT_CONTACT", "").strip(),
         log_level=log_level,
+        log_format=log_format,
         pool_mfa=pool_mfa,
         authenticator_issuer=issuer,
     )

@@ -156,7 +156,8 @@ CATALOG: dict[str, CatalogEntry] = {
         Severity.WARNING,
     ),
     "InvalidParameterException:disable_sms_mfa": CatalogEntry(
-        "Your organisation requires multi-factor authentication, so SMS MFA can't be turned off.",
+        "Your organisation requires a second step at every sign-in, "
+        "so SMS MFA can't be turned off.",
         "Your account stays protected. Contact support if you need a different method.",
         NextAction.CONTACT_SUPPORT,
         Severity.WARNING,

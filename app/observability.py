@@ -71,9 +71,67 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str) -> None:
+class TextFormatter(logging.Formatter):
+    """For a person watching a console (``LOG_FORMAT=text``, the demo's): one short line per
+    request, its audit events folded in (``FoldAuditIntoRequestLine``), and other records as
+    ``time LEVEL logger: message key=value``. Redacted like the JSON lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = time.strftime("%H:%M:%S", time.localtime(record.created))
+        fields = {
+            key: value
+            for key, value in vars(record).items()
+            if key not in _STANDARD and not key.startswith("_")
+        }
+        if fields.get("event") == "request":
+            return redact(f"{clock} {_request_summary(fields)}")
+        extra = " ".join(
+            f"{key}={value}"
+            for key, value in fields.items()
+            if value is not None and key not in ("audit", "request_id")
+        )
+        line = f"{clock} {record.levelname} {record.name}: {record.getMessage()}"
+        line = f"{line} ({extra})" if extra else line
+        if record.exc_info:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return redact(line)
+
+
+def _request_summary(fields: dict[str, Any]) -> str:
+    query = f"?{fields['query']}" if fields.get("query") else ""
+    duration = fields.get("duration_ms")
+    took = f" {duration:.0f} ms" if isinstance(duration, int | float) else ""
+    line = f"{fields.get('status')} {fields.get('method')} {fields.get('path')}{query}{took}"
+    audited = g.get("audit_events") if has_request_context() else None
+    return f"{line}  [{', '.join(audited)}]" if audited else line
+
+
+class FoldAuditIntoRequestLine(logging.Filter):
+    """With ``LOG_FORMAT=text``, an audit event during a request goes into that request's line
+    instead of a line of its own (the JSON log keeps both: audit lines are for machines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "audit", False) and has_request_context():
+            event = getattr(record, "event", record.getMessage())
+            outcome = getattr(record, "outcome", "")
+            g.setdefault("audit_events", []).append(f"{event} {outcome}".strip())
+            return False
+        return True
+
+
+def log_handler(log_format: str) -> logging.Handler:
+    """The one stderr handler every line of the process goes through."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    if log_format == "text":
+        handler.setFormatter(TextFormatter())
+        handler.addFilter(FoldAuditIntoRequestLine())
+    else:
+        handler.setFormatter(JsonFormatter())
+    return handler
+
+
+def configure_logging(level: str, log_format: str = "json") -> None:
+    handler = log_handler(log_format)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

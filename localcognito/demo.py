@@ -65,6 +65,8 @@ def run_demo(host: str, port: int, cognito_port: int, *, pool_mfa: str | None = 
             **os.environ,
             **stand_in.portal_env(base_url),
             "SECRET_KEY": secrets.token_hex(32),
+            # One readable line per request on the console (JSON stays the portal's default).
+            "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
             "SESSION_DIR": os.path.join(work_dir, "sessions"),
             "PORT": str(port),
             "HOST": host,

@@ -129,6 +129,18 @@ def create_blueprint(state: StandIn) -> Blueprint:
             aged = state.attribute_codes.age(body["username"], ATTRIBUTE_CODE_VALIDITY + 1)
         return jsonify({"expired": aged})
 
+    @dev.post("/sign-ins/backdate")
+    def backdate_next_sign_in() -> Response:
+        """Make a user's next interactive sign-in ``seconds`` old already (its ``auth_time``), so
+        a portal's fresh-sign-in window can be tested without waiting for it to pass."""
+        body = _json_body()
+        seconds = body.get("seconds") if body else None
+        if not body or not body.get("username") or not isinstance(seconds, int) or seconds < 0:
+            return _bad_request('send {"username": "...", "seconds": 600}')
+        with state.lock:
+            state.backdated_sign_ins[body["username"]] = seconds
+        return jsonify({"username": body["username"], "seconds": seconds})
+
     @dev.get("/totp")
     def current_totp() -> Response:
         """The authenticator-app code a user would read now (for tests and demos)."""

@@ -23,6 +23,7 @@ from moto.utilities.utils import load_resource
 
 from . import pages, totp
 from .codes import CognitoError, PendingChallenge, mask_phone
+from .lockout import LOCKED_OUT_MESSAGE
 from .mfa import (
     MFA_SETUP,
     SELECT_MFA_TYPE,
@@ -254,7 +255,7 @@ def create_blueprint(state: StandIn) -> Blueprint:
     def continue_after_password(auth: AuthRequest, user: CognitoIdpUser) -> Response:
         name = state.next_challenge(user)
         if name is None:
-            return finish_sign_in(auth, user.username, int(time.time()))
+            return finish_sign_in(auth, user.username, state.sign_in_time(user.username))
         if name == MFA_SETUP and SOFTWARE_TOKEN_MFA not in state.pool_mfa.factors():
             return _html(
                 pages.message_page(
@@ -297,6 +298,14 @@ def create_blueprint(state: StandIn) -> Blueprint:
             400,
         )
 
+    def locked_out_login(auth: AuthRequest, username: str) -> Response:
+        return _html(
+            pages.login_page(
+                f"/login?{auth.query()}", LOCKED_OUT_MESSAGE, username, forgot_url(auth)
+            ),
+            400,
+        )
+
     def pending_sign_in(
         auth: AuthRequest,
     ) -> tuple[str, PendingChallenge, CognitoIdpUser] | None:
@@ -318,6 +327,12 @@ def create_blueprint(state: StandIn) -> Blueprint:
                 "response_type": "code",
             }
         )
+
+    @ui.get(pages.STYLESHEET_PATH)
+    def stylesheet() -> Response:
+        response = Response(pages.STYLESHEET, content_type="text/css; charset=utf-8")
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
 
     @ui.get("/oauth2/authorize")
     def authorize() -> Response:
@@ -387,6 +402,11 @@ def create_blueprint(state: StandIn) -> Blueprint:
             try:
                 check_mfa_code(state, user, session, request.form.get("code", "").strip())
             except CognitoError as error:
+                if state.lockout.is_locked(user.username):
+                    # Locked out: this sign-in is over and starts again at the password (how
+                    # Cognito's own pages show it is not documented).
+                    state.challenges.finish(session)
+                    return locked_out_login(auth, user.username)
                 message = {
                     "CodeMismatchException": INVALID_CODE_MESSAGE,
                     "ExpiredCodeException": USED_CODE_MESSAGE,
@@ -394,7 +414,7 @@ def create_blueprint(state: StandIn) -> Blueprint:
                 if message is None or pending_sign_in(auth) is None:
                     return expired_login(auth)
                 return _html(challenge_page(auth, user, session, challenge, message), 400)
-            return finish_sign_in(auth, user.username, int(time.time()))
+            return finish_sign_in(auth, user.username, state.sign_in_time(user.username))
 
     @ui.post("/mfa/select")
     def select_mfa() -> Response:
@@ -434,7 +454,7 @@ def create_blueprint(state: StandIn) -> Blueprint:
                 page = challenge_page(auth, user, session, challenge, INVALID_CODE_MESSAGE)
                 return _html(page, 400)
             state.challenges.finish(session)
-            return finish_sign_in(auth, user.username, int(time.time()))
+            return finish_sign_in(auth, user.username, state.sign_in_time(user.username))
 
     @ui.post("/newPassword")
     def new_password() -> Response:

@@ -4,20 +4,55 @@ from __future__ import annotations
 
 from html import escape
 
-STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}"
-    "label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;font-size:1rem}"
-    "button{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}"
-    ".error{color:#a00;border:1px solid #a00;padding:.5rem}"
-)
+STYLESHEET_PATH = "/local-cognito.css"
+#: The hosted UI's only stylesheet, served by the stand-in at ``STYLESHEET_PATH`` (no inline
+#: styles): plain, readable in light and dark mode, and marked as the stand-in it is.
+STYLESHEET = """\
+:root { color-scheme: light dark; --bg: #f4f1ea; --card: #fff; --text: #1d1d1d;
+  --border: #767676; --accent: #5b2d91; --accent-text: #fff; --band-bg: #ffe9a8;
+  --band-text: #3d2a00; --error: #9b1c1c; --error-bg: #fdecec; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #1b1b1f; --card: #26262b; --text: #ececec; --border: #9a9a9a;
+    --accent: #c9a6ff; --accent-text: #1b1b1f; --band-bg: #3d2f00; --band-text: #ffe9a8;
+    --error: #ffb4b4; --error-bg: #3a1616; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; font-family: system-ui, sans-serif; line-height: 1.5; background: var(--bg);
+  color: var(--text); }
+.stand-in { background: var(--band-bg); color: var(--band-text); padding: 0.6rem 1rem;
+  border-bottom: 3px dashed currentColor; text-align: center; }
+.stand-in p { margin: 0 auto; max-width: 34rem; }
+main { max-width: 28rem; margin: 2rem auto; padding: 1.5rem; background: var(--card);
+  border: 1px solid var(--border); border-radius: 8px; }
+h1 { font-size: 1.5rem; margin-top: 0; }
+label { display: block; margin-top: 1rem; font-weight: 600; }
+input:not([type=radio]) { width: 100%; padding: 0.5rem; font: inherit; color: var(--text);
+  background: var(--card); border: 1px solid var(--border); border-radius: 4px; }
+fieldset { margin-top: 1rem; border: 1px solid var(--border); border-radius: 4px; }
+fieldset label { font-weight: 400; }
+button { margin-top: 1.5rem; padding: 0.6rem 1.2rem; font: inherit; font-weight: 600;
+  color: var(--accent-text); background: var(--accent); border: 0; border-radius: 4px;
+  cursor: pointer; }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.error { color: var(--error); background: var(--error-bg); border: 1px solid currentColor;
+  border-radius: 4px; padding: 0.5rem 0.75rem; }
+code { word-break: break-all; }
+@media (max-width: 30rem) { main { margin: 1rem; padding: 1rem; } }
+"""
 
 
 def page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)} - Local Cognito</title>\n<style>{STYLE}</style>\n</head>\n"
-        f"<body>\n<main>\n<h1>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
+        '<meta name="color-scheme" content="light dark">\n'
+        f"<title>{escape(title)} - Local Cognito stand-in</title>\n"
+        f'<link rel="stylesheet" href="{STYLESHEET_PATH}">\n</head>\n<body>\n'
+        '<header class="stand-in">\n<p><strong>Local Cognito stand-in</strong>: a development '
+        "copy of the sign-in pages, not Amazon Cognito. No texts are sent: codes are in the "
+        'development outbox (<a href="/_local/outbox">/_local/outbox</a>).</p>\n</header>\n'
+        f"<main>\n<h1>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 

@@ -26,6 +26,8 @@ def check_password(
 ) -> CognitoIdpUser:
     """The user, if they may sign in with this password; otherwise Cognito's error."""
     user = (pool or state.pool)._get_user(username)
+    if user is not None:
+        state.lockout.check(user.username)
     if user is None or user.password != password:
         raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
     if not user.enabled:
@@ -74,20 +76,25 @@ def challenge_parameters(
 
 
 def check_mfa_code(state: StandIn, user: CognitoIdpUser, session: str, code: str) -> None:
-    """Answer an SMS_MFA or SOFTWARE_TOKEN_MFA challenge; it is consumed when right."""
+    """Answer an SMS_MFA or SOFTWARE_TOKEN_MFA challenge; it is consumed when right. Wrong codes
+    count towards the user's lockout (``lockout.SignInLockout``)."""
     challenge = state.challenges.get(session)
-    if challenge.name == SMS_MFA:
-        state.challenges.answer(session, code)
-        return
-    if challenge.name != SOFTWARE_TOKEN_MFA:
+    if challenge.name not in (SMS_MFA, SOFTWARE_TOKEN_MFA):
         raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
+    state.lockout.check(user.username)
     try:
-        state.totp_clock.check_code(user, code)
+        if challenge.name == SMS_MFA:
+            state.challenges.answer(session, code)
+        else:
+            state.totp_clock.check_code(user, code)
     except CognitoError as error:
         if error.error_type == "CodeMismatchException":
-            state.challenges.count_wrong(session, challenge)
+            state.lockout.wrong_code(user.username)
+            if challenge.name == SOFTWARE_TOKEN_MFA:
+                state.challenges.count_wrong(session, challenge)
         raise
     state.challenges.finish(session)
+    state.lockout.signed_in(user.username)
 
 
 def choose_factor(pool: CognitoIdpUserPool, user: CognitoIdpUser, answer: str) -> str:

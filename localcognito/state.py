@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from moto.cognitoidp.models import (
 
 from .codes import AttributeCodes, PendingChallenges
 from .faults import FaultInjector
+from .lockout import SignInLockout
 from .mfa import (
     PoolMfa,
     TotpClock,
@@ -76,9 +78,11 @@ class StandIn:
         self.attribute_codes = AttributeCodes()
         self.challenges = PendingChallenges()
         self.totp_clock = TotpClock()
+        self.lockout = SignInLockout()
         self.hosted_sessions: dict[str, Any] = {}
         self.authorization_codes: dict[str, Any] = {}
         self.pending_new_passwords: dict[str, str] = {}
+        self.backdated_sign_ins: dict[str, int] = {}
         self.backend: CognitoIdpBackend = cognitoidp_backends[self.account_id][self.region]
         self.pool: LocalUserPool
         self.pools: dict[str, LocalUserPool] = {}
@@ -95,10 +99,12 @@ class StandIn:
             self.stats.clear()
             self.attribute_codes.clear()
             self.challenges.clear()
+            self.lockout.clear()
             self.totp_clock.offset = 0.0
             self.hosted_sessions.clear()
             self.authorization_codes.clear()
             self.pending_new_passwords.clear()
+            self.backdated_sign_ins.clear()
             self.backend.user_pools.clear()
             self.pools.clear()
             self.backend.sessions.clear()
@@ -107,6 +113,11 @@ class StandIn:
                 self._create_client(client)
             for user in self.seed["users"]:
                 self._create_user(user)
+
+    def sign_in_time(self, username: str) -> int:
+        """The ``auth_time`` of an interactive sign-in completing now: now, unless a test asked for
+        this user's next sign-in to be older (``POST /_local/sign-ins/backdate``)."""
+        return int(time.time()) - self.backdated_sign_ins.pop(username, 0)
 
     def _create_pool(self) -> None:
         spec = self.seed["user_pool"]

@@ -15,7 +15,7 @@ from tests.support.deployment import Deployment
 pytestmark = [pytest.mark.deploy, pytest.mark.e2e]
 
 NewContext = Callable[[], BrowserContext]
-LANDING_HEADING = "Protect your account with SMS codes"
+LANDING_HEADING = "Protect your account with SMS MFA"
 ASSETS = ("/static/css/portal.css", "/static/js/focus.js")
 
 
@@ -145,7 +145,10 @@ def test_sign_out_of_all_devices_signs_out_the_other_browser(
     sign_in(phone, deployment)
 
     phone.get_by_role("button", name="Sign out of all devices").click()
+    expect(phone.get_by_role("heading", name="Sign out of all devices?")).to_be_visible()
+    phone.get_by_role("button", name="Sign out of all devices").click()
     expect(phone.get_by_role("heading", name=LANDING_HEADING)).to_be_visible()
+    expect(phone.get_by_role("status")).to_have_text("You're signed out on all your devices.")
 
     laptop.goto(f"{deployment.url}/settings/mfa")
     expect(laptop).to_have_url(f"{deployment.url}/")

@@ -30,6 +30,7 @@ from tests.support.browser import (
     screenshot,
 )
 from tests.support.fixtures import Stack
+from tests.support.http import backdate_next_sign_in
 from tests.support.servers import PortalServer, free_port, portal_env, seed_for
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -253,6 +254,39 @@ def test_authenticator_app_pages(context: BrowserContext, stack: Stack, audit: A
     page.get_by_role("link", name="Remove authenticator app").click()
     expect(page.get_by_role("heading", name="Remove your authenticator app?")).to_be_visible()
     audit.check(page, "authenticator-remove")
+
+
+def test_carol_signs_in_again_confirms_and_signs_out(
+    context: BrowserContext, stack: Stack, audit: AxeAudit
+) -> None:
+    backdate_next_sign_in(stack.cognito, "carol", 3600)
+    page = sign_in(context, stack, "carol", "Carol-Passw0rd!")
+    page.get_by_role("button", name="Sign out of all devices").click()
+    expect(
+        page.get_by_role("heading", name="Sign in again to sign out of all devices")
+    ).to_be_visible()
+    audit.check(page, "sign-in-again")
+
+    page.get_by_role("link", name="Sign in again").click()
+    expect(page.get_by_role("banner")).to_contain_text("Local Cognito stand-in")
+    audit.check(page, "hosted-ui-sign-in")
+    hosted_ui_sign_in(page, "carol", "not-her-password")
+    expect(page.get_by_role("alert")).to_have_text("Incorrect username or password.")
+    audit.check(page, "hosted-ui-error")
+    hosted_ui_sign_in(page, "carol", "Carol-Passw0rd!")
+    expect(page.get_by_test_id("pending-change")).to_be_focused()
+    audit.check(page, "pending-change")
+    page.get_by_test_id("pending-change").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("status")).to_have_text("Nothing was changed.")
+
+    page.get_by_role("button", name="Sign out of all devices").click()
+    expect(page.get_by_role("heading", name="Sign out of all devices?")).to_be_visible()
+    audit.check(page, "confirm-sign-out-everywhere")
+    page.get_by_role("link", name="Stay signed in").click()
+
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("You're signed out.")
+    audit.check(page, "signed-out")
     page.close()
 
 

@@ -42,7 +42,7 @@ def test_alice_turns_sms_mfa_on_then_must_enter_a_code_then_turns_it_off(
     screenshot(page, "mfa-on")
 
     page.get_by_role("button", name="Sign out", exact=True).click()
-    expect(page.get_by_role("heading", name="Protect your account with SMS codes")).to_be_visible()
+    expect(page.get_by_role("heading", name="Protect your account with SMS MFA")).to_be_visible()
 
     page.goto(f"{fresh_stack.portal.url}/settings/mfa")
     hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-import time
+import html
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -16,6 +17,7 @@ from tests.support.http import (
     MAX_HOPS,
     PASSWORDS,
     PortalFarm,
+    backdate_next_sign_in,
     change_mfa,
     get,
     is_hosted_login_page,
@@ -64,21 +66,27 @@ def farms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Portal
         yield farms
 
 
-def stale_change(farm: PortalFarm) -> tuple[requests.Session, PortalServer, requests.Response]:
-    """Sign alice in, let the sign-in go stale, ask to turn SMS MFA on: the 303 it gets."""
+def stale_change(farm: PortalFarm) -> tuple[requests.Session, PortalServer, str]:
+    """Sign alice in with a sign-in already older than the window, ask to turn SMS MFA on: the
+    page that says why she must sign in again, and the path of its "Sign in again" link."""
     assert farm.cognito is not None
     farm.cognito.reset()
     portal = farm.portals[0]
     http = requests.Session()
+    backdate_next_sign_in(farm.cognito, "alice", FRESH_SIGNIN_SECONDS + 60)
     sign_in(http, portal.url, "alice")
-    time.sleep(FRESH_SIGNIN_SECONDS + 1)
     response = change_mfa(http, portal.url, True)
     assert response.status_code == 303
-    location = urlsplit(response.headers["Location"])
-    assert location.path == "/login"
+    assert response.headers["Location"] == "/sign-in-again"
+    why = get(http, f"{portal.url}/sign-in-again")
+    assert "For your security, sign in again to turn on SMS MFA." in why.text
+    link = re.search(r'href="(/login\?[^"]+)"', why.text)
+    assert link is not None
+    login_path = html.unescape(link[1])
+    location = urlsplit(login_path)
     assert parse_qs(location.query) == {"reauth": ["1"], "next": ["/settings/mfa"]}
     assert sms_mfa_at_standin(farm.cognito, "alice") is False
-    return http, portal, response
+    return http, portal, login_path
 
 
 def finish_reauthentication(
@@ -90,6 +98,7 @@ def finish_reauthentication(
     final = submit_hosted_login(http, page, "alice", PASSWORDS["alice"])
     assert final.url == f"{portal.url}/settings/mfa"
     assert len(final.history) < MAX_HOPS
+    assert "Turn on SMS MFA?" in final.text, "the change she asked for, to confirm"
     response = change_mfa(http, portal.url, True)
     assert response.status_code == 303
     assert response.headers["Location"] == "/settings/mfa"
@@ -99,9 +108,9 @@ def finish_reauthentication(
 
 def test_a_stale_sign_in_is_confirmed_with_prompt_login(farms: dict[str, PortalFarm]) -> None:
     farm = farms["managed"]
-    http, portal, response = stale_change(farm)
+    http, portal, login_path = stale_change(farm)
 
-    page = get(http, f"{portal.url}{response.headers['Location']}")
+    page = get(http, f"{portal.url}{login_path}")
     authorize = [hop for hop in page.history if urlsplit(hop.url).path == "/oauth2/authorize"]
     assert len(authorize) == 1
     assert parse_qs(urlsplit(authorize[0].url).query)["prompt"] == ["login"]
@@ -113,9 +122,9 @@ def test_the_classic_hosted_ui_is_sent_through_logout_and_never_loops(
     farms: dict[str, PortalFarm],
 ) -> None:
     farm = farms["classic"]
-    http, portal, response = stale_change(farm)
+    http, portal, login_path = stale_change(farm)
 
-    page = get(http, f"{portal.url}{response.headers['Location']}")
+    page = get(http, f"{portal.url}{login_path}")
     hops = [urlsplit(hop.url) for hop in page.history]
     callbacks = [hop for hop in hops if hop.path == "/auth/callback"]
     logouts = [hop for hop in hops if hop.path == "/logout"]
@@ -132,8 +141,8 @@ def test_a_logout_that_drops_pkce_and_nonce_still_confirms_or_says_why_never_loo
     farms: dict[str, PortalFarm],
 ) -> None:
     farm = farms["classic_strict"]
-    http, portal, response = stale_change(farm)
-    page = get(http, f"{portal.url}{response.headers['Location']}")
+    http, portal, login_path = stale_change(farm)
+    page = get(http, f"{portal.url}{login_path}")
     assert is_hosted_login_page(page)
     final = submit_hosted_login(http, page, "alice", PASSWORDS["alice"])
     assert len(final.history) < MAX_HOPS

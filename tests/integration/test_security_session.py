@@ -198,8 +198,13 @@ def test_sign_out_of_all_devices_calls_global_sign_out(portal: PortalServer, cog
     sign_in(phone, portal.url, "alice")
     phone_access_token = issued_tokens(cognito, "alice")["access"][-1]
 
+    asked = post(laptop, f"{portal.url}/logout/everywhere", data={"csrf_token": csrf_token(page)})
+    assert "Sign out of all devices?" in asked.text
+    assert stats(cognito)["api"].get("GlobalSignOut") is None
     response = post(
-        laptop, f"{portal.url}/logout/everywhere", data={"csrf_token": csrf_token(page)}
+        laptop,
+        f"{portal.url}/logout/everywhere",
+        data={"csrf_token": csrf_token(page), "confirmed": "yes"},
     )
     assert response.status_code == 303
     assert response.headers["Location"].startswith(f"{cognito.url}/logout?")

@@ -235,6 +235,16 @@ def refresh_grant(cognito: LocalCognito, refresh_token: str) -> requests.Respons
     )
 
 
+def backdate_next_sign_in(cognito: LocalCognito, username: str, seconds: int) -> None:
+    """Make the user's next sign-in at the stand-in ``seconds`` old (its ``auth_time``)."""
+    response = requests.post(
+        f"{cognito.url}/_local/sign-ins/backdate",
+        json={"username": username, "seconds": seconds},
+        timeout=5,
+    )
+    response.raise_for_status()
+
+
 def inject(cognito: LocalCognito, operation: str, error: str, message: str, times: int = 1) -> None:
     requests.post(
         f"{cognito.url}/_local/faults",

@@ -75,7 +75,7 @@ def test_signing_out_everywhere_is_audited(signed_in, stubber, caplog) -> None:
     token = csrf_token(signed_in.get("/settings/mfa").text)
     stubber.add_response("global_sign_out", {})
     with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
-        signed_in.post("/logout/everywhere", data={"csrf_token": token})
+        signed_in.post("/logout/everywhere", data={"csrf_token": token, "confirmed": "yes"})
     assert [e["event"] for e in audit_events(caplog)] == ["sign_out_everywhere"]
 
 

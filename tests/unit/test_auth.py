@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -349,19 +350,41 @@ def test_logout_without_csrf_is_refused(signed_in, cognito_calls):
         assert session["user"]["sub"] == "sub-alice"
 
 
+def test_logout_lands_on_the_start_page_saying_so(signed_in, stubber):
+    token = settings_page_token(signed_in, stubber)
+    stubber.add_response("revoke_token", {}, {"Token": "refresh-token", "ClientId": CLIENT_ID})
+    signed_in.post("/logout", data={"csrf_token": token})
+    landing = signed_in.get("/")
+    assert "You&#39;re signed out." in landing.text
+    assert "all your devices" not in landing.text
+
+
+def test_logout_everywhere_asks_first_and_changes_nothing(signed_in, stubber, cognito_calls):
+    token = settings_page_token(signed_in, stubber)
+    response = signed_in.post("/logout/everywhere", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert "Sign out of all devices?" in response.text
+    assert "including other browsers and phones" in response.text
+    assert 'name="confirmed" type="hidden" value="yes"' in response.text
+    assert cognito_calls == ["GetUser"]
+    with signed_in.session_transaction() as session:
+        assert session["user"]["sub"] == "sub-alice"
+
+
 def test_logout_everywhere_signs_out_globally(signed_in, stubber):
     token = settings_page_token(signed_in, stubber)
     stubber.add_response("global_sign_out", {}, {"AccessToken": ACCESS_TOKEN})
-    response = signed_in.post("/logout/everywhere", data={"csrf_token": token})
+    response = signed_in.post("/logout/everywhere", data={"csrf_token": token, "confirmed": "yes"})
     assert response.status_code == 303
     assert response.headers["Location"].startswith("http://cognito.test/logout?")
     assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
+    assert "You&#39;re signed out on all your devices." in signed_in.get("/").text
 
 
 def test_logout_everywhere_failure_keeps_the_session_and_says_why(signed_in, stubber):
     token = settings_page_token(signed_in, stubber)
     stubber.add_client_error("global_sign_out", "TooManyRequestsException")
-    response = signed_in.post("/logout/everywhere", data={"csrf_token": token})
+    response = signed_in.post("/logout/everywhere", data={"csrf_token": token, "confirmed": "yes"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/settings/mfa"
     stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
@@ -418,3 +441,89 @@ def test_a_forged_error_callback_while_a_sign_in_is_pending_changes_nothing(
     assert not [r for r in caplog.records if getattr(r, "audit", False)]
     with client.session_transaction() as session:
         assert session["user"]["sub"] == "sub-alice"
+
+
+# --- a change asked for with a stale sign-in is carried across the re-sign-in -------------
+
+
+def ask_with_a_stale_sign_in(client: FlaskClient, stubber: Any, path: str, **form: str) -> None:
+    sign_in(client, auth_age=600)
+    token = settings_page_token(client, stubber)
+    response = client.post(path, data={"csrf_token": token, **form})
+    assert response.headers["Location"] == "/sign-in-again"
+
+
+def sign_in_again(client: FlaskClient) -> None:
+    client.get("/login?reauth=1&next=/settings/mfa")
+    assert callback(client).headers["Location"] == "/settings/mfa"
+
+
+def pending_form(page: str) -> dict[str, str]:
+    card = page[page.index('data-testid="pending-change"') : page.index("</section>")]
+    fields = dict(re.findall(r'<input name="([^"]+)" type="hidden" value="([^"]*)">', card))
+    return fields
+
+
+def test_after_signing_in_again_the_asked_for_change_is_confirmed_with_one_post(
+    client, hosted_ui, stubber, cognito_calls
+):
+    ask_with_a_stale_sign_in(client, stubber, "/settings/mfa", enable="off")
+    sign_in_again(client)
+    stubber.add_response(
+        "get_user", get_user_response(legacy_sms=True), {"AccessToken": ACCESS_TOKEN}
+    )
+    page = client.get("/settings/mfa").text
+    assert cognito_calls == ["GetUser", "GetUser"], "showing the confirmation changes nothing"
+    assert "Turn off SMS MFA?" in page
+    assert "You asked to turn off SMS MFA before signing in again." in page
+    fields = pending_form(page)
+    assert fields.keys() == {"csrf_token", "enable", "confirmed"}
+    assert (fields["enable"], fields["confirmed"]) == ("off", "yes")
+
+    stubber.add_response("set_user_settings", {}, {"AccessToken": ACCESS_TOKEN, "MFAOptions": []})
+    response = client.post("/settings/mfa", data=fields)
+    assert response.headers["Location"] == "/settings/mfa"
+    stubber.assert_no_pending_responses()
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    after = client.get("/settings/mfa").text
+    assert "SMS MFA is now off." in after
+    assert 'data-testid="pending-change"' not in after
+
+
+def test_the_change_waits_for_a_fresh_sign_in_and_its_own_page(client, hosted_ui, stubber):
+    ask_with_a_stale_sign_in(client, stubber, "/logout/everywhere")
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    assert "pending-change" not in client.get("/settings/mfa").text, "not before signing in again"
+    why = client.get("/sign-in-again").text
+    assert "For your security, sign in again to sign out of all devices." in why
+    sign_in_again(client)
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    assert "pending-change" not in client.get("/settings/phone").text, "only where it was asked"
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    page = client.get("/settings/mfa").text
+    assert "Sign out of all devices?" in page
+    assert pending_form(page).keys() == {"csrf_token", "confirmed"}
+
+
+def test_someone_else_signing_in_never_sees_the_change(client, hosted_ui, stubber):
+    ask_with_a_stale_sign_in(client, stubber, "/settings/mfa", enable="on")
+    hosted_ui.claims.update(sub="sub-bob", **{"cognito:username": "bob"})
+    sign_in_again(client)
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    assert "pending-change" not in client.get("/settings/mfa").text
+
+
+def test_cancelling_forgets_the_change_and_says_nothing_changed(
+    client, hosted_ui, stubber, cognito_calls
+):
+    ask_with_a_stale_sign_in(client, stubber, "/settings/mfa", enable="on")
+    token = csrf_token(client.get("/sign-in-again").text)
+    response = client.post("/sign-in-again/cancel", data={"csrf_token": token})
+    assert response.headers["Location"] == "/settings/mfa"
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    assert "Nothing was changed." in client.get("/settings/mfa").text
+    sign_in_again(client)
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    assert "pending-change" not in client.get("/settings/mfa").text
+    assert client.get("/sign-in-again").headers["Location"] == "/settings/mfa"
+    assert "SetUserSettings" not in cognito_calls

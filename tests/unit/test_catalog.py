@@ -80,6 +80,8 @@ def test_message_is_written_for_people(key):
     assert "_" not in message
     assert message[-1] in ".!?", message
     assert message[0].isupper()
+    for other_name in ("two-step", "multi-factor", "2fa"):
+        assert other_name not in message.lower(), "the portal calls it SMS MFA everywhere"
 
 
 @pytest.mark.parametrize("key", sorted(CATALOG))

@@ -62,6 +62,7 @@ def test_blank_required_variable_counts_as_missing(tmp_path, name):
         ("REDIS_URL", "localhost:6379"),
         ("SECRET_KEY", "too-short"),
         ("LOG_LEVEL", "chatty"),
+        ("LOG_FORMAT", "pretty"),
         ("PHONE_DEFAULT_REGION", "usa"),
         ("PHONE_ALLOWED_REGIONS", "US,XX"),
         ("PHONE_ALLOWED_REGIONS", "USA"),
@@ -112,6 +113,7 @@ def test_defaults(tmp_path):
     assert settings.phone_allow_voip is False
     assert settings.log_level == "INFO"
     assert settings.authenticator_issuer == "portal.test"
+    assert settings.log_format == "json"
 
 
 def test_authenticator_issuer_defaults_to_the_portal_host_without_its_port(tmp_path):
@@ -264,3 +266,7 @@ def test_every_setting_is_documented_in_the_readme_and_env_example():
     env_example = (root / ".env.example").read_text()
     assert not [name for name in sorted(names) if f"`{name}`" not in readme]
     assert not [name for name in sorted(names) if f"{name}=" not in env_example]
+
+
+def test_log_format_text_is_for_people(tmp_path):
+    assert load_settings(portal_env(tmp_path, LOG_FORMAT=" Text ")).log_format == "text"

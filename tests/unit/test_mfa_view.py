@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -233,16 +234,19 @@ def test_post_without_a_valid_csrf_token_is_refused(signed_in, stubber, cognito_
     assert cognito_calls == ["GetUser"]
 
 
-def test_a_stale_sign_in_must_sign_in_again_first(client, stubber, cognito_calls):
+def test_a_stale_sign_in_says_why_before_leaving_for_the_hosted_ui(client, stubber, cognito_calls):
     sign_in(client, auth_age=600)
-    page = show_page(client, stubber)
+    page = show_page(client, stubber, legacy_sms=True)
     response = client.post(
-        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "off"}
     )
     assert response.status_code == 303
-    location = urlsplit(response.headers["Location"])
-    assert location.path == "/login"
-    assert parse_qs(location.query) == {"reauth": ["1"], "next": ["/settings/mfa"]}
+    assert response.headers["Location"] == "/sign-in-again"
+    why = client.get("/sign-in-again")
+    assert "For your security, sign in again to turn off SMS MFA." in why.text
+    assert "Nothing has been changed yet." in why.text
+    link = urlsplit(re.search(r'href="(/login\?[^"]+)"', why.text)[1].replace("&amp;", "&"))
+    assert parse_qs(link.query) == {"reauth": ["1"], "next": ["/settings/mfa"]}
     assert cognito_calls == ["GetUser"]
 
 

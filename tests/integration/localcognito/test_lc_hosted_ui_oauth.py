@@ -319,3 +319,21 @@ def test_forgot_password_page(cognito, browser):
     page = browser.get("/forgotPassword", client_id=cognito.client_id, redirect_uri=CALLBACK)
     assert page.status_code == 200
     assert '<label for="username">Username</label>' in page.text
+
+
+def test_a_backdated_sign_in_carries_an_older_auth_time_once(cognito):
+    refused = requests.post(
+        f"{cognito.url}/_local/sign-ins/backdate", json={"username": "alice"}, timeout=5
+    )
+    assert refused.status_code == 400
+    requests.post(
+        f"{cognito.url}/_local/sign-ins/backdate",
+        json={"username": "alice", "seconds": 3600},
+        timeout=5,
+    ).raise_for_status()
+    browser = HostedUi(cognito)
+    backdated = claims_of(browser.exchange(browser.sign_in("alice")).json()["id_token"])
+    assert abs(backdated["auth_time"] - (time.time() - 3600)) < 60
+    again = HostedUi(cognito)
+    fresh = claims_of(again.exchange(again.sign_in("alice")).json()["id_token"])
+    assert abs(fresh["auth_time"] - time.time()) < 60, "only the next sign-in"
