@@ -54,6 +54,10 @@ def test_carol_verifies_her_existing_number_then_turns_it_on(
     screenshot(page, "mfa-unverified-phone")
     page.get_by_role("button", name="Verify this number").click()
     expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
+    # One mask for her number, and no word of earlier codes: none had been sent.
+    expect(page.get_by_role("status")).to_have_text("We texted a code to +1 ••• ••• 0123.")
+    expect(page.get_by_text("+*******0123")).to_have_count(0)
+    expect(page.get_by_text("earlier")).to_have_count(0)
     page.get_by_label("Verification code").fill(latest_code(fresh_stack.cognito.url, "carol"))
     page.get_by_role("button", name="Verify number").click()
     expect(page.get_by_text("Verified", exact=True)).to_be_visible()
