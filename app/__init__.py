@@ -6,14 +6,16 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from flask import Flask, session
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from . import auth, authenticator, mfa, pages, phone
 from .cognito import CognitoService
 from .config import Settings, load_settings
+from .extensions import signed_in_user
 from .forms import csrf_field
 from .health import ProbeDispatcher, create_probe_app
+from .notices import action_link
 from .observability import configure_logging, init_request_logging, log_unexpected_error
 from .security import (
     TrustedHostGuard,
@@ -103,8 +105,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.context_processor
     def layout_context() -> dict[str, object]:
         return {
-            "current_user": lambda: session.get("user"),
-            "action_link": auth.action_link,
+            "current_user": signed_in_user,
+            "action_link": action_link,
             "pending_change_here": auth.pending_change_here,
             "csrf_field": csrf_field,
         }

@@ -3,17 +3,10 @@ code), choose which second step Cognito asks for when SMS is on too, and remove 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .auth import (
-    change_failed,
-    fresh_signin_required,
-    limit_changes,
-    login_required,
-    notice,
-    status_or_error,
-)
+from .auth import fresh_signin_required, login_required
 from .authenticator_setup import (
     Factor,
     choose_first,
@@ -27,11 +20,13 @@ from .authenticator_setup import (
 )
 from .errors import PortalError
 from .forms import AuthenticatorCodeForm, PreferredFactorForm
-from .mfa import pool_mfa, protection_of
+from .mfa import pool_mfa, protection_of, status_or_error
+from .notices import change_failed, change_refused, flash_notice
 from .observability import audit
 from .otpauth import provisioning_uri, qr_svg, secret_groups
 from .phone_numbers import mask
 from .protection import PoolMfa
+from .security import limit_changes
 
 bp = Blueprint("authenticator", __name__)
 
@@ -40,15 +35,12 @@ SETUP_PAGE = "authenticator.setup_page"
 
 
 def _done(text: str) -> Response:
-    flash({"text": text, "action": "none"}, "success")
+    flash_notice(text, "success")
     return redirect(url_for(SETTINGS_PAGE), 303)
 
 
 def _not_understood(back_to: str) -> Response:
-    flash(
-        {"text": "That request wasn't understood. Nothing was changed.", "action": "none"},
-        "warning",
-    )
+    flash_notice("That request wasn't understood. Nothing was changed.", "warning")
     return redirect(url_for(back_to), 303)
 
 
@@ -76,9 +68,7 @@ def setup_page() -> str | tuple[str, int]:
 def start() -> Response:
     if pool_mfa() == PoolMfa.OFF:
         error = PortalError("InvalidParameterException", variant="pool_mfa_off")
-        audit("totp_added", "refused", reason=error.variant)
-        flash(notice(error), error.entry.severity.value)
-        return redirect(url_for(SETTINGS_PAGE), 303)
+        return change_refused(error, "totp_added", SETTINGS_PAGE)
     try:
         start_setup()
     except PortalError as error:
@@ -96,7 +86,7 @@ def verify() -> Response:
     if not form.validate():
         errors = [*form.code.errors, *form.device_name.errors]
         message = errors[0] if errors else "Enter the code again."
-        flash({"text": f"{message} Nothing was changed.", "action": "none"}, "warning")
+        flash_notice(f"{message} Nothing was changed.", "warning")
         return redirect(url_for(SETUP_PAGE), 303)
     try:
         request_id = finish_setup(form.digits, form.chosen_device_name)
@@ -113,12 +103,9 @@ def verify() -> Response:
 @login_required
 def cancel() -> Response:
     forget_setup()
-    flash(
-        {
-            "text": "Set-up cancelled. Nothing was changed. If you added an entry to your "
-            "authenticator app, you can delete it.",
-            "action": "none",
-        },
+    flash_notice(
+        "Set-up cancelled. Nothing was changed. If you added an entry to your "
+        "authenticator app, you can delete it.",
         "info",
     )
     return redirect(url_for(SETTINGS_PAGE), 303)
@@ -149,7 +136,7 @@ def choose() -> Response:
 def confirm_remove() -> Response | str | tuple[str, int]:
     status = status_or_error()
     if isinstance(status, PortalError):
-        flash(notice(status), status.entry.severity.value)
+        flash_notice(status)
         return redirect(url_for(SETTINGS_PAGE), 303)
     if not status.totp_enabled:
         return redirect(url_for(SETTINGS_PAGE), 303)
@@ -172,9 +159,7 @@ def remove() -> Response:
         request_id = remove_authenticator(pool_mfa())
     except PortalError as error:
         if error.variant == "remove_only_factor":
-            audit("totp_removed", "refused", reason=error.variant)
-            flash(notice(error), error.entry.severity.value)
-            return redirect(url_for(SETTINGS_PAGE), 303)
+            return change_refused(error, "totp_removed", SETTINGS_PAGE)
         return change_failed(error, "totp_removed", SETTINGS_PAGE)
     audit("totp_removed", "ok", cognito_request_id=request_id)
     return _done(

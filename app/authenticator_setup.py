@@ -15,10 +15,11 @@ from enum import StrEnum
 
 from flask import session
 
-from .auth import call_with_token, service, settings, signed_in_user
 from .cognito import SMS_MFA, SOFTWARE_TOKEN_MFA, FactorSetting, MfaStatus
 from .errors import NextAction, PortalError
+from .extensions import service, settings, signed_in_user
 from .protection import PoolMfa
+from .session_lifecycle import call_with_token
 
 PENDING_KEY = "authenticator_setup"
 #: How long a started set-up waits for its code. It was started after a fresh sign-in, which is
@@ -68,10 +69,10 @@ def start_setup() -> None:
     """A new secret from Cognito (replacing any set-up not finished), kept for the next step."""
     forget_setup()
     secret = call_with_token(service().associate_software_token)
-    user = signed_in_user() or {}
+    person = signed_in_user()
     session[PENDING_KEY] = {
         "secret": secret,
-        "account": user.get("email") or user.get("username") or "",
+        "account": (person.email or person.username or "") if person else "",
         "started_at": int(time.time()),
     }
 

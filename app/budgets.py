@@ -35,7 +35,7 @@ from .security import limiter
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "mfa-portal-limits"
-#: The scope of the per-person texts budget (``limit_texts`` in ``auth``).
+#: The scope of the per-person texts budget (``limit_texts`` in ``security``).
 PER_PERSON_SCOPE = "texts"
 
 

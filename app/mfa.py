@@ -3,26 +3,20 @@ SMS MFA on or off."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .auth import (
-    call_with_token,
-    change_failed,
-    fresh_signin_required,
-    limit_changes,
-    login_required,
-    notice,
-    service,
-    settings,
-    status_or_error,
-)
+from .auth import fresh_signin_required, login_required
 from .cognito import MfaStatus
 from .errors import PortalError
+from .extensions import service, settings
 from .forms import SmsMfaForm
+from .notices import change_failed, change_refused, flash_notice, notice
 from .observability import audit
 from .phone_numbers import mask
 from .protection import PoolMfa, Protection, describe
+from .security import limit_changes
+from .session_lifecycle import call_with_token
 
 bp = Blueprint("mfa", __name__)
 
@@ -41,6 +35,17 @@ def current_status() -> MfaStatus:
     return call_with_token(service().get_mfa_status)
 
 
+def status_or_error() -> MfaStatus | PortalError:
+    """The person's MFA status, or the failure to show in its place (unless it ends the session,
+    which is raised for the app's handler)."""
+    try:
+        return current_status()
+    except PortalError as error:
+        if error.entry.ends_session:
+            raise
+        return error
+
+
 @bp.get("/settings/mfa")
 @login_required
 def settings_page() -> str | tuple[str, int]:
@@ -56,9 +61,7 @@ def settings_page() -> str | tuple[str, int]:
 
 
 def _refuse(error: PortalError, event: str) -> Response:
-    audit(event, "refused", reason=error.variant)
-    flash(notice(error), error.entry.severity.value)
-    return redirect(url_for("mfa.settings_page"), 303)
+    return change_refused(error, event, "mfa.settings_page")
 
 
 @bp.post("/settings/mfa")
@@ -68,10 +71,7 @@ def _refuse(error: PortalError, event: str) -> Response:
 def change() -> Response | str:
     form = SmsMfaForm()
     if not form.validate():
-        flash(
-            {"text": "That request wasn't understood. Nothing was changed.", "action": "none"},
-            "warning",
-        )
+        flash_notice("That request wasn't understood. Nothing was changed.", "warning")
         return redirect(url_for("mfa.settings_page"), 303)
     event = "sms_mfa_on" if form.wants_on else "sms_mfa_off"
     pool = pool_mfa()
@@ -95,7 +95,5 @@ def change() -> Response | str:
         return change_failed(error, event, "mfa.settings_page")
     audit(event, "ok", cognito_request_id=request_id)
     text = "SMS MFA is now on." if form.wants_on else "SMS MFA is now off."
-    flash(
-        {"text": f"{text} Below is what your next sign-in will ask.", "action": "none"}, "success"
-    )
+    flash_notice(f"{text} Below is what your next sign-in will ask.", "success")
     return redirect(url_for("mfa.settings_page"), 303)

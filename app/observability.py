@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import unquote_plus, urlsplit
 
 import requests
-from flask import Flask, Response, g, has_request_context, request, session
+from flask import Flask, Response, g, has_request_context, request
+
+from .extensions import signed_in_user
 
 AUDIT = logging.getLogger("mfa_portal.audit")
 log = logging.getLogger(__name__)
@@ -173,16 +175,10 @@ def log_unexpected_error(exc_info: Any) -> None:
     )
 
 
-def current_sub() -> str | None:
-    try:
-        return (session.get("user") or {}).get("sub")
-    except Exception:  # the session store may be the thing that is down
-        return None
-
-
 def audit(event: str, outcome: str, **fields: Any) -> None:
     """An audit event: who (the user's ``sub``), what, outcome, Cognito's request id."""
-    fields.setdefault("sub", current_sub())
+    person = signed_in_user()
+    fields.setdefault("sub", person.sub if person else None)
     AUDIT.info(event, extra={"event": event, "outcome": outcome, "audit": True, **fields})
 
 

@@ -12,11 +12,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from .auth import end_session, notice, signed_in_user
 from .budgets import Budget, Refusal, TextsBudgetError, budget_of, limit_in_words, wait_in_words
 from .errors import PortalError, lookup
+from .extensions import signed_in_user
+from .notices import notice
 from .observability import log_cognito_unreachable
 from .security import limiter
+from .session_lifecycle import end_session
 from .sessions import SessionStoreError, discard_session
 
 log = logging.getLogger(__name__)

@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
-from .auth import (
-    call_with_token,
-    change_failed,
-    fresh_signin_required,
-    limit_changes,
-    limit_texts,
-    login_required,
-    notice,
-    service,
-    settings,
-    status_or_error,
-)
+from .auth import fresh_signin_required, login_required
 from .budgets import spend_texts
 from .errors import PortalError
+from .extensions import service, settings
 from .forms import PhoneNumberForm, VerifyCodeForm
+from .mfa import status_or_error
+from .notices import change_failed, flash_notice, notice
 from .observability import audit
 from .phone_numbers import PhoneNumberError, PhonePolicy, mask, normalise
+from .security import limit_changes, limit_texts
+from .session_lifecycle import call_with_token
 
 bp = Blueprint("phone", __name__)
 
 
 def phone_policy() -> PhonePolicy:
-    s = settings()
-    return PhonePolicy(s.phone_allowed_regions, s.phone_allow_voip)
+    portal = settings()
+    return PhonePolicy(portal.phone_allowed_regions, portal.phone_allow_voip)
 
 
 def phone_form() -> PhoneNumberForm:
@@ -68,12 +62,9 @@ def update() -> Response | tuple[str, int]:
     except PortalError as error:
         return change_failed(error, "phone_number_change", "phone.edit")
     audit("phone_number_change", "ok", phone=mask(form.e164))
-    flash(
-        {
-            "text": f"Your phone number is now {mask(form.e164)}. We texted a 6-digit code to it: "
-            "enter it below to verify the number.",
-            "action": "none",
-        },
+    flash_notice(
+        f"Your phone number is now {mask(form.e164)}. We texted a 6-digit code to it: "
+        "enter it below to verify the number.",
         "success",
     )
     return redirect(url_for("phone.verify_page"), 303)
@@ -103,17 +94,14 @@ def verify() -> Response:
     form = VerifyCodeForm()
     if not form.validate():
         message = form.code.errors[0] if form.code.errors else "Enter the code again."
-        flash({"text": f"{message} Nothing was changed.", "action": "none"}, "warning")
+        flash_notice(f"{message} Nothing was changed.", "warning")
         return redirect(url_for("phone.verify_page"), 303)
     try:
         request_id = call_with_token(service().verify_phone, (form.code.data or "").strip())
     except PortalError as error:
         return change_failed(error, "phone_number_verify", "phone.verify_page")
     audit("phone_number_verify", "ok", cognito_request_id=request_id)
-    flash(
-        {"text": "Your phone number is verified. You can now turn on SMS MFA.", "action": "none"},
-        "success",
-    )
+    flash_notice("Your phone number is verified. You can now turn on SMS MFA.", "success")
     return redirect(url_for("mfa.settings_page"), 303)
 
 
@@ -136,7 +124,7 @@ def resend() -> Response:
     # Said in the portal's own mask (Cognito's destination is masked another way), and no word
     # of earlier codes: there may have been none.
     where = f" to {mask(number)}" if number else ""
-    flash({"text": f"We texted a code{where}.", "action": "none"}, "success")
+    flash_notice(f"We texted a code{where}.", "success")
     return redirect(url_for("phone.verify_page"), 303)
 
 
@@ -145,9 +133,6 @@ def _untextable(number: str) -> Response | None:
     try:
         normalise(number, settings().phone_default_region, phone_policy())
     except PhoneNumberError as error:
-        flash(
-            {"text": f"{error} No code was sent: change the number first.", "action": "none"},
-            "warning",
-        )
+        flash_notice(f"{error} No code was sent: change the number first.", "warning")
         return redirect(url_for("phone.edit"), 303)
     return None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import redis
-from flask import Flask, Response, request, session
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
@@ -17,6 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
 from .config import Settings
+from .extensions import settings as portal_settings
+from .extensions import signed_in_user
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -40,8 +42,25 @@ def redis_client(settings: Settings) -> redis.Redis | None:
 
 
 def user_or_address() -> str:
-    user = session.get("user") or {}
-    return f"user:{user['sub']}" if user.get("sub") else f"addr:{get_remote_address()}"
+    person = signed_in_user()
+    return f"user:{person.sub}" if person and person.sub else f"addr:{get_remote_address()}"
+
+
+#: Per-user budgets, each shared by every route that spends it: changes (SMS MFA on or off,
+#: code checks) and texts sent (a new number, a new code), which cost money.
+limit_changes = limiter.shared_limit(
+    lambda: portal_settings().rate_limit_changes,
+    "changes",
+    key_func=user_or_address,
+    methods=["POST"],
+)
+limit_texts = limiter.shared_limit(
+    lambda: portal_settings().rate_limit_codes,
+    "texts",
+    key_func=user_or_address,
+    methods=["POST"],
+    deduct_when=lambda _response: False,  # checked here, spent by budgets.spend_texts
+)
 
 
 def init_rate_limits(app: Flask, settings: Settings) -> None:

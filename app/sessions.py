@@ -300,7 +300,8 @@ def init_sessions(
     app.config.update(
         SESSION_PERMANENT=True,
         # The store keeps a session a little longer than the idle timeout, which the portal
-        # enforces itself from the last activity it recorded (``auth.expire_or_keep_alive``).
+        # enforces itself from the last activity it recorded
+        # (``session_lifecycle.expire_or_keep_alive``).
         PERMANENT_SESSION_LIFETIME=settings.session_idle_seconds + SESSION_TOUCH_SECONDS,
         SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_KEY_PREFIX=SESSION_KEY_PREFIX,

@@ -58,7 +58,7 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = time.time()
-        monkeypatch.setattr("app.auth.time.time", lambda: self.now)
+        monkeypatch.setattr("app.session_lifecycle.time.time", lambda: self.now)
         monkeypatch.setattr("cachelib.file.time", lambda: self.now)
 
     def advance(self, seconds: float) -> None:
