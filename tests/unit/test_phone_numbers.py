@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import phonenumbers
 import pytest
 
-from app.phone_numbers import PhoneNumberError, PhonePolicy, country_choices, mask, normalise
+from app.phone_numbers import (
+    PhoneNumberError,
+    PhonePolicy,
+    country_choices,
+    country_name,
+    mask,
+    normalise,
+    refuse_untextable,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,6 +74,70 @@ def test_letters_and_other_characters_are_named_never_read_as_digits(
     with pytest.raises(PhoneNumberError) as refused:
         normalise(typed, "US")
     assert str(refused.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "message"),
+    [
+        ("", "US", "Enter a phone number."),
+        (
+            "(202) 555-01X3",
+            "US",
+            "Phone numbers can't contain letters (X). "
+            "Type the number in digits, e.g. (202) 555-0143.",
+        ),
+        (
+            "202#555",
+            "US",
+            "Phone numbers can't contain these characters: #. "
+            "Use only digits, spaces and + ( ) - . /",
+        ),
+        (
+            "+",
+            "US",
+            "That doesn't look like a phone number. "
+            "Use digits, e.g. (202) 555-0143 or +44 7400 123456.",
+        ),
+        ("555-01", "US", "That phone number is too short for the country you chose."),
+        ("+1 202 555 01433 999", "US", "That phone number is too long for the country you chose."),
+        # Sweden: longer than some of its numbers and shorter than others, neither length.
+        (
+            "+46 22 222 222 222",
+            "US",
+            "That isn't a possible phone number for the country you chose.",
+        ),
+        (
+            "+882 1234567",
+            "US",
+            "That number belongs to an international network, not to a country's mobile network: "
+            "we can only text mobile numbers.",
+        ),
+        (
+            "+1 000 000 0000",
+            "US",
+            "That isn't a phone number in use: check the digits and the country you chose.",
+        ),
+    ],
+)
+def test_each_refusal_is_said_in_whole(typed: str, region: str, message: str) -> None:
+    """The words under the field are all a person has to put the number right: each one whole."""
+    with pytest.raises(PhoneNumberError) as refused:
+        normalise(typed, region)
+    assert str(refused.value) == message
+
+
+def test_a_number_of_no_known_kind_is_refused_in_plain_words() -> None:
+    """The fallback when phonenumbers gives a type the portal has no words for."""
+    with pytest.raises(PhoneNumberError) as refused:
+        refuse_untextable(phonenumbers.parse("+1 000 000 0000"), PhonePolicy(allow_voip=True))
+    assert str(refused.value) == "That's a number we can't text: we can only text mobile numbers."
+
+
+def test_a_country_is_named_in_words_or_by_its_code_when_it_has_no_name() -> None:
+    assert country_name("FR") == "France"
+    assert country_name("001") == "001"
+    assert country_name(None) == "an international network"
+    assert country_name("") == "an international network"
 
 
 @pytest.mark.parametrize(

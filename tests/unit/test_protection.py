@@ -91,6 +91,74 @@ def test_each_pool_mode_and_account(pool, account, stage, badge, sentence) -> No
     assert protection.can_turn_on is (stage == Stage.OFF)
 
 
+OFF_POOL = (
+    "Your organisation's sign-in doesn't use a second step, so SMS MFA isn't available for this "
+    "account. Your account is protected by your password."
+)
+REQUIRES = "Your organisation requires a second step at every sign-in. "
+APP = "When you sign in, we ask for a code from your authenticator app."
+APP_OVER_SMS = (
+    f"{APP} SMS MFA is on too, but the app is what sign-in asks for: it's your preferred method."
+)
+TEXT = f"When you sign in, we text a code to {PHONE} after your password."
+CHOICE = (
+    f"When you sign in, you choose: a code from your authenticator app, or one we text to {PHONE}."
+)
+PASSWORD_ONLY = "Your account is protected by your password only."
+
+WHOLE_SENTENCES = [
+    # pool, account, texted?, asked first, the whole sentence the page shows
+    (PoolMfa.OFF, status(sms=True), False, None, OFF_POOL),
+    (PoolMfa.OFF, status(sms=True, totp=True), False, None, OFF_POOL),
+    (PoolMfa.OPTIONAL, status(), False, None, PASSWORD_ONLY),
+    (PoolMfa.OPTIONAL, status(phone=None), False, None, PASSWORD_ONLY),
+    (PoolMfa.OPTIONAL, status(sms=True), True, "text message", TEXT),
+    (PoolMfa.OPTIONAL, status(totp=True), False, "authenticator app", APP),
+    (
+        PoolMfa.OPTIONAL,
+        status(sms=True, totp=True, preferred="SOFTWARE_TOKEN_MFA"),
+        True,
+        "authenticator app",
+        APP_OVER_SMS,
+    ),
+    (
+        PoolMfa.OPTIONAL,
+        status(sms=True, totp=True, preferred="SMS_MFA"),
+        True,
+        "text message",
+        TEXT,
+    ),
+    (PoolMfa.OPTIONAL, status(sms=True, totp=True), True, "your choice", CHOICE),
+    (PoolMfa.REQUIRED, status(), True, "text message", REQUIRES + TEXT),
+    (PoolMfa.REQUIRED, status(totp=True, phone=None), False, "authenticator app", REQUIRES + APP),
+    # SMS MFA "off", but a required pool texts a verified number: the app is still what's asked.
+    (
+        PoolMfa.REQUIRED,
+        status(totp=True, preferred="SOFTWARE_TOKEN_MFA"),
+        True,
+        "authenticator app",
+        REQUIRES + APP_OVER_SMS,
+    ),
+    (
+        PoolMfa.REQUIRED,
+        status(phone=None),
+        False,
+        None,
+        REQUIRES + "If you haven't set one up yet, you'll be asked to at your next sign-in.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pool", "account", "texted", "first", "sentence"), WHOLE_SENTENCES)
+def test_the_next_sign_in_is_said_in_whole(pool, account, texted, first, sentence) -> None:
+    """The words a person reads about their next sign-in, to the letter: a fragment that goes
+    missing or changes case is a sentence that no longer says what Cognito will do."""
+    protection = describe(account, pool, PHONE)
+    assert protection.next_sign_in == sentence
+    assert protection.sms_on is texted
+    assert protection.asks_first == first
+
+
 # --- through the page --------------------------------------------------------------------
 
 
