@@ -62,7 +62,9 @@ def country_choices(allowed: frozenset[str] = frozenset()) -> list[tuple[str, st
 
 
 def country_name(region: str | None) -> str:
-    return COUNTRY_NAMES.get(region or "", region or "an international network")
+    """A country's name; phonenumbers' "001" (non-geographic numbers such as +800) and no region
+    at all are an international network, never a code shown to a person."""
+    return COUNTRY_NAMES.get(region or "", "an international network")
 
 
 def normalise(text: str, region: str, policy: PhonePolicy | None = None) -> str:

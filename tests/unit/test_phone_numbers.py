@@ -135,7 +135,7 @@ def test_a_number_of_no_known_kind_is_refused_in_plain_words() -> None:
 
 def test_a_country_is_named_in_words_or_by_its_code_when_it_has_no_name() -> None:
     assert country_name("FR") == "France"
-    assert country_name("001") == "001"
+    assert country_name("001") == "an international network"
     assert country_name(None) == "an international network"
     assert country_name("") == "an international network"
 
@@ -222,3 +222,11 @@ def test_the_shipped_country_names_match_phonenumbers() -> None:
     assert (ROOT / "app" / "country_names.py").read_text() == render(), (
         "run: uv run python scripts/country_names.py"
     )
+
+
+def test_a_number_of_no_country_is_never_named_by_a_code() -> None:
+    """+800 numbers belong to no country (phonenumbers' region "001"): the refusal named "001"."""
+    policy = PhonePolicy(frozenset({"US"}), allow_voip=False)
+    with pytest.raises(PhoneNumberError) as refused:
+        normalise("+800 1234 5678", "US", policy)
+    assert "001" not in str(refused.value)
