@@ -9,7 +9,6 @@ exact paths.)
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import get_path_info
 
 from .config import Settings
+from .sessions import folder_usable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -74,8 +74,7 @@ def healthz() -> tuple[dict[str, str], int]:
 def _store_answers() -> bool:
     store = current_app.extensions.get("mfa_portal.redis")
     if store is None:
-        folder = current_app.extensions["mfa_portal.settings"].session_dir
-        return os.path.isdir(folder) and os.access(folder, os.R_OK | os.W_OK | os.X_OK)
+        return folder_usable(current_app.extensions["mfa_portal.settings"].session_dir)
     try:
         return bool(store.ping())
     except (redis.exceptions.RedisError, OSError):

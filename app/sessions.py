@@ -72,10 +72,10 @@ class DiskSessionSweeper:
     """
 
     def __init__(
-        self, folder: FileSystemCache, path: str, idle_seconds: int, revoke: Callable[[str], object]
+        self, folder: SessionFolder, idle_seconds: int, revoke: Callable[[str], object]
     ) -> None:
         self.folder = folder
-        self.path = Path(path)
+        self.path = Path(folder.path)
         self.signed_in_expiry = idle_seconds + SESSION_TOUCH_SECONDS
         self.revoke = revoke
         self._next_sweep = 0.0
@@ -171,6 +171,11 @@ class SessionKeys:
         return self.folder is not None and self.folder.has(key)
 
 
+def folder_usable(path: str) -> bool:
+    """Whether the local-disk session store's folder exists and can be read and written."""
+    return os.path.isdir(path) and os.access(path, os.R_OK | os.W_OK | os.X_OK)
+
+
 class SessionFolder(FileSystemCache):
     """cachelib's folder store, made to say when it fails and to keep sessions until the portal
     ends them.
@@ -188,7 +193,7 @@ class SessionFolder(FileSystemCache):
         self.path = path
 
     def _check_folder(self) -> None:
-        if not os.path.isdir(self.path) or not os.access(self.path, os.R_OK | os.W_OK | os.X_OK):
+        if not folder_usable(self.path):
             raise OSError(f"the session folder {self.path} can't be read and written")
 
     def get(self, key: str) -> object:
@@ -324,9 +329,7 @@ def init_sessions(
         app.session_interface, SessionKeys(store, folder)
     )
     if folder is not None:
-        sweeper = DiskSessionSweeper(
-            folder, settings.session_dir, settings.session_idle_seconds, revoke_refresh_token
-        )
+        sweeper = DiskSessionSweeper(folder, settings.session_idle_seconds, revoke_refresh_token)
         app.extensions["mfa_portal.session_sweeper"] = sweeper
         app.before_request(sweeper.maybe_sweep)
 

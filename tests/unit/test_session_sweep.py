@@ -41,9 +41,8 @@ def revoked() -> list[str]:
 
 @pytest.fixture
 def sweeper(app: Flask, revoked: list[str]) -> DiskSessionSweeper:
-    settings = app.extensions["mfa_portal.settings"]
     folder = app.config["SESSION_CACHELIB"]
-    return DiskSessionSweeper(folder, settings.session_dir, IDLE, revoked.append)
+    return DiskSessionSweeper(folder, IDLE, revoked.append)
 
 
 def signed_in_file(client: FlaskClient, app: Flask) -> Path:
