@@ -152,10 +152,10 @@ class SessionKeys:
             self.folder.set(key, 1, timeout=ENDED_SESSION_MEMORY_SECONDS)
 
     def was_ended(self, sid: str) -> bool:
-        key = ENDED_KEY_PREFIX + sid
-        if self.redis is not None:
-            return bool(self.redis.exists(key))
-        return self.folder is not None and self.folder.has(key)
+        return self._has(ENDED_KEY_PREFIX + sid)
+
+    def exists(self, sid: str) -> bool:
+        return self._has(SESSION_KEY_PREFIX + sid)
 
     def delete(self, sid: str) -> None:
         key = SESSION_KEY_PREFIX + sid
@@ -164,8 +164,7 @@ class SessionKeys:
         elif self.folder is not None:
             self.folder.delete(key)
 
-    def exists(self, sid: str) -> bool:
-        key = SESSION_KEY_PREFIX + sid
+    def _has(self, key: str) -> bool:
         if self.redis is not None:
             return bool(self.redis.exists(key))
         return self.folder is not None and self.folder.has(key)
