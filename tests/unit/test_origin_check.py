@@ -46,6 +46,7 @@ BROWSER_SHAPES = {
     "Origin only": {"Origin": PORTAL},
     "Referer only (an old browser)": {"Referer": f"{PORTAL}/settings/mfa"},
     "a typed navigation": {"Sec-Fetch-Site": "none"},
+    "Origin in capitals": {"Origin": "HTTPS://Account.Example.COM"},
 }
 
 
@@ -58,27 +59,74 @@ def test_a_post_from_the_portal_itself_works_over_https(https_app, headers):
 FORGED = {
     "another site": (
         {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
-        "cross-site",
+        "Sec-Fetch-Site is 'cross-site'",
     ),
-    "a sibling subdomain": ({"Sec-Fetch-Site": "same-site"}, "same-site"),
-    "Origin of another site": ({"Origin": "https://evil.example"}, "evil.example"),
-    "Origin null (sandboxed frame)": ({"Origin": "null"}, "null"),
-    "Origin on another port": ({"Origin": "https://account.example.com:8443"}, ":8443"),
-    "Origin over http": ({"Origin": "http://account.example.com"}, "http://"),
-    "Referer of another site": ({"Referer": "https://evil.example/page"}, "another site"),
-    "no origin at all": ({}, "no Origin"),
+    "a sibling subdomain": ({"Sec-Fetch-Site": "same-site"}, "Sec-Fetch-Site is 'same-site'"),
+    "Origin of another site": (
+        {"Origin": "https://evil.example"},
+        "Origin 'https://evil.example' is not the portal's",
+    ),
+    "Origin null (sandboxed frame)": ({"Origin": "null"}, "Origin 'null' is not the portal's"),
+    "Origin on another port": (
+        {"Origin": "https://account.example.com:8443"},
+        "Origin 'https://account.example.com:8443' is not the portal's",
+    ),
+    "Origin over http": (
+        {"Origin": "http://account.example.com"},
+        "Origin 'http://account.example.com' is not the portal's",
+    ),
+    "Referer of another site": (
+        {"Referer": "https://evil.example/settings/mfa"},
+        "the Referer is another site",
+    ),
+    "no origin at all": ({}, "no Origin, Sec-Fetch-Site or Referer on an https request"),
+    "an empty Referer": (
+        {"Referer": ""},
+        "no Origin, Sec-Fetch-Site or Referer on an https request",
+    ),
 }
 
 
 @pytest.mark.parametrize(("headers", "reason"), FORGED.values(), ids=FORGED.keys())
 def test_a_post_from_elsewhere_is_refused_and_the_reason_logged(https_app, headers, reason, caplog):
+    """The whole reason, as the operator reads it in the log line."""
     with caplog.at_level(logging.WARNING, logger="app.pages"):
         response = post_logout(https_app.test_client(), PORTAL, headers)
     assert response.status_code == 400
     assert "This form has expired" in response.text
     [record] = [r for r in caplog.records if getattr(r, "event", None) == "csrf_refused"]
-    assert reason in record.reason
+    assert record.reason == reason
     assert record.path == "/logout"
+
+
+def test_behind_a_proxy_that_forwards_nothing_the_configured_origin_is_the_portal_s(https_app):
+    """nginx passes to gunicorn on loopback without X-Forwarded-*, and the portal isn't told to
+    trust it: the request arrives as http://127.0.0.1:8000, yet the browser's Origin is the
+    configured https one, and that is the portal's own origin."""
+    client = https_app.test_client()
+    behind = "http://127.0.0.1:8000"
+    assert post_logout(client, behind, {"Origin": PORTAL}).status_code == 303
+    assert post_logout(client, behind, {"Origin": "https://evil.example"}).status_code == 400
+
+
+def test_the_demo_is_its_own_origin_under_another_loopback_name(tmp_path) -> None:
+    """Configured as http://127.0.0.1:8000 and opened as http://localhost:8000: the page's own
+    origin (the request's) is accepted too, whatever the case of the Host header."""
+    env = portal_env(tmp_path, PORTAL_BASE_URL="http://127.0.0.1:8000")
+    client = with_token_route(create_app(load_settings(env))).test_client()
+    origin = "http://localhost:8000"
+    assert post_logout(client, origin, {"Origin": origin}).status_code == 303
+    assert post_logout(client, "http://LocalHost:8000", {"Origin": origin}).status_code == 303
+
+
+def test_over_https_a_same_origin_referer_alone_is_enough(https_app) -> None:
+    """An old browser without Origin or Sec-Fetch-Site: the Referer's origin decides, and
+    ``Referrer-Policy: same-origin`` is what keeps it on the portal's own requests."""
+    client = https_app.test_client()
+    assert (
+        post_logout(client, PORTAL, {"Referer": f"{PORTAL}/settings/phone?x=1"}).status_code == 303
+    )
+    assert post_logout(client, PORTAL, {"Referer": "https://evil.example/"}).status_code == 400
 
 
 def test_the_token_is_still_required_from_the_portals_own_origin(https_app, caplog):

@@ -56,6 +56,13 @@ def test_safe_next_accepts_same_site_paths(target):
     assert safe_next(target) == target
 
 
+def test_safe_next_decodes_a_target_three_times_and_no_more():
+    """A backslash encoded three times is refused; one encoded four times is kept as the path it
+    is: no browser or server decodes a Location more than once, so it stays on the portal."""
+    assert safe_next("/%25255Cevil.example") == DEFAULT_NEXT
+    assert safe_next("/%2525255Cevil.example") == "/%2525255Cevil.example"
+
+
 @pytest.mark.parametrize("target", [None, ""])
 def test_safe_next_without_a_target_uses_the_default(target):
     assert safe_next(target) == DEFAULT_NEXT

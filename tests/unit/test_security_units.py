@@ -102,3 +102,15 @@ def test_rate_limits_use_a_moving_window_that_falls_back_to_memory(tmp_path) -> 
     assert app.config["RATELIMIT_HEADERS_ENABLED"] is True
     assert app.config["RATELIMIT_SWALLOW_ERRORS"] is True
     assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+
+
+def test_rate_limits_on_redis_give_up_fast_in_an_outage(tmp_path) -> None:
+    """With Redis the limits are shared by every instance, and a Redis that doesn't answer costs a
+    request one second to connect or two to reply before the memory fallback takes over."""
+    app = create_app(load_settings(portal_env(tmp_path, REDIS_URL="redis://cache.internal:6380/2")))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6380/2"
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"] == {
+        "socket_connect_timeout": 1,
+        "socket_timeout": 2,
+    }
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
