@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
+from flask.testing import FlaskClient
 from limits import parse
 
-from app.budgets import Budget, limit_in_words, number_key, wait_in_words
+from app import create_app, csrf
+from app.budgets import (
+    KEY_PREFIX,
+    Budget,
+    TextsBudgetError,
+    budget_of,
+    limit_in_words,
+    number_key,
+    spend_texts,
+    wait_in_words,
+)
+from app.config import load_settings
+from app.security import limit_texts, limiter
+from tests.support.unit import portal_env
 
 
 @pytest.mark.parametrize(
@@ -46,3 +64,180 @@ def test_the_per_number_key_is_keyed_with_the_secret_and_never_the_number() -> N
     assert key == number_key("k" * 32, "+12025550177")
     assert key != number_key("j" * 32, "+12025550177")
     assert key != number_key("k" * 32, "+12025550178")
+
+
+# --- spending the texts budgets ------------------------------------------------------------
+
+NUMBER = "+12025550177"
+OTHER_NUMBER = "+12025550178"
+
+
+def texting_portal(tmp_path: Path, **rates: str) -> FlaskClient:
+    """The portal with a route that texts the number in its path as the phone views do: the
+    per-person check first (``limit_texts``), then ``spend_texts``; it says what happened."""
+    env = {
+        "RATE_LIMIT_CODES": "5 per hour",
+        "RATE_LIMIT_TEXTS_PER_NUMBER": "5 per hour",
+        "RATE_LIMIT_TEXTS_GLOBAL": "5 per day",
+        **rates,
+    }
+    app = create_app(load_settings(portal_env(tmp_path, **env)))
+
+    @limit_texts
+    def text(number: str) -> str:
+        try:
+            spend_texts(number)
+        except TextsBudgetError as error:
+            refusal = error.refusal
+            assert str(error) == refusal.budget.value
+            return f"refused: {refusal.budget.value} ({refusal.limit})"
+        return "sent"
+
+    app.add_url_rule("/_test/text/<number>", "test_text", csrf.exempt(text), methods=["POST"])
+    return app.test_client()
+
+
+def capture_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """create_app put its own handler in place of caplog's: add caplog's back."""
+    logging.getLogger().addHandler(caplog.handler)
+
+
+def texts(client: FlaskClient, *numbers: str) -> list[str]:
+    return [client.post(f"/_test/text/{number}").text for number in numbers]
+
+
+def remaining(rate: str, *keys: str) -> int:
+    return limiter.limiter.get_window_stats(parse(rate), *keys).remaining
+
+
+def test_one_number_is_texted_at_most_its_budget_whichever_account_asks(
+    tmp_path: Path, caplog
+) -> None:
+    client = texting_portal(tmp_path, RATE_LIMIT_TEXTS_PER_NUMBER="2 per hour")
+    capture_logs(caplog)
+    with caplog.at_level(logging.WARNING, logger="app.budgets"):
+        assert texts(client, NUMBER, NUMBER, NUMBER, OTHER_NUMBER) == [
+            "sent",
+            "sent",
+            "refused: number (2 per 1 hour)",
+            "sent",
+        ]
+    [line] = [r for r in caplog.records if r.name == "app.budgets"]
+    assert line.getMessage() == (
+        "a text to one number was refused: its budget across accounts is spent"
+    )
+    assert (line.levelname, line.event, line.limit) == (
+        "WARNING",
+        "texts_per_number_refused",
+        "2 per 1 hour",
+    )
+
+
+def test_the_ceiling_stops_every_text_and_says_so_once_per_window(tmp_path: Path, caplog) -> None:
+    client = texting_portal(tmp_path, RATE_LIMIT_TEXTS_GLOBAL="2 per day")
+    capture_logs(caplog)
+    with caplog.at_level(logging.WARNING, logger="app.budgets"):
+        assert texts(client, NUMBER, OTHER_NUMBER, "+12025550179", "+12025550180") == [
+            "sent",
+            "sent",
+            "refused: ceiling (2 per 1 day)",
+            "refused: ceiling (2 per 1 day)",
+        ]
+    [line] = [r for r in caplog.records if r.name == "app.budgets"]
+    assert line.getMessage() == (
+        "texts ceiling reached: no text is sent to anyone until the window moves on"
+    )
+    assert (line.levelname, line.event, line.limit) == (
+        "ERROR",
+        "texts_ceiling_reached",
+        "2 per 1 day",
+    )
+
+
+def test_a_refused_text_spends_no_other_budget(tmp_path: Path) -> None:
+    """Every budget is checked before any is spent: the ceiling's refusal leaves the number's
+    budget and the person's whole."""
+    client = texting_portal(tmp_path, RATE_LIMIT_TEXTS_GLOBAL="1 per day")
+    assert texts(client, NUMBER, OTHER_NUMBER) == ["sent", "refused: ceiling (1 per 1 day)"]
+    secret = client.application.extensions["mfa_portal.settings"].secret_key
+    assert remaining("5 per hour", KEY_PREFIX, "texts-to", number_key(secret, NUMBER)) == 4
+    assert remaining("5 per hour", KEY_PREFIX, "texts-to", number_key(secret, OTHER_NUMBER)) == 5
+    assert remaining("1 per day", KEY_PREFIX, "texts-all") == 0
+
+
+def test_each_text_is_spent_from_the_person_s_own_budget(tmp_path: Path) -> None:
+    """The per-person budget is checked before the view and spent by ``spend_texts``: the
+    fourth text of a person with three is refused before anything else is counted."""
+    client = texting_portal(tmp_path, RATE_LIMIT_CODES="3 per hour")
+    assert texts(client, NUMBER, OTHER_NUMBER, "+12025550179") == ["sent"] * 3
+    response = client.post(f"/_test/text/{NUMBER}")
+    assert response.status_code == 429
+    assert remaining("5 per day", KEY_PREFIX, "texts-all") == 2
+
+
+def test_spend_texts_refuses_when_the_person_s_budget_ran_out_meanwhile(tmp_path: Path) -> None:
+    """Two requests of one person in a race both pass ``limit_texts``'s check; the second to spend
+    is refused by the person's budget, not texted."""
+    client = texting_portal(tmp_path, RATE_LIMIT_CODES="1 per hour")
+    app = client.application
+
+    @app.post("/_test/race/<number>")
+    @limit_texts
+    def race(number: str) -> str:
+        spend_texts(number)  # the other request's text
+        try:
+            spend_texts(number)
+        except TextsBudgetError as error:
+            return f"refused: {error.refusal.budget.value} ({error.refusal.limit})"
+        return "sent twice"
+
+    csrf.exempt(race)
+    assert client.post(f"/_test/race/{NUMBER}").text == "refused: codes (1 per 1 hour)"
+
+
+@pytest.mark.parametrize(
+    ("scope", "budget"),
+    [
+        ("changes", Budget.CHANGES),
+        ("texts", Budget.CODES),
+        ("auth.login", Budget.SIGN_INS),
+        ("auth.callback", Budget.SIGN_INS),
+        ("authenticator", Budget.OTHER),
+        ("other", Budget.OTHER),
+    ],
+)
+def test_a_limit_s_scope_names_its_budget(scope: str, budget: Budget) -> None:
+    limit = SimpleNamespace(request_args=("mfa-portal-limits", "user:sub-alice", scope))
+    assert budget_of(limit) == budget  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("budget", "rate", "sentence"),
+    [
+        (
+            Budget.NUMBER,
+            "10 per day",
+            "We text one phone number at most 10 times in a day, whichever account asks, "
+            "and this number has reached that.",
+        ),
+        (
+            Budget.CEILING,
+            "1000 per hour",
+            "We send at most 1000 texts in an hour to protect the service, "
+            "and that many have been sent.",
+        ),
+        (
+            Budget.CEILING,
+            "1 per second",
+            "We send at most 1 text in a second to protect the "
+            "service, and that many have been sent.",
+        ),
+        (Budget.OTHER, "1 per 30 seconds", "You can do this 1 time in 30 seconds."),
+        (Budget.CHANGES, "1 per month", "You can make 1 change in a month."),
+        (Budget.OTHER, "2 per year", "You can do this 2 times in a year."),
+    ],
+)
+def test_the_texts_budgets_and_the_rest_have_their_sentences(
+    budget: Budget, rate: str, sentence: str
+) -> None:
+    assert limit_in_words(budget, parse(rate)) == sentence
