@@ -241,3 +241,18 @@ def test_the_texts_budgets_and_the_rest_have_their_sentences(
     budget: Budget, rate: str, sentence: str
 ) -> None:
     assert limit_in_words(budget, parse(rate)) == sentence
+
+
+def test_a_budget_spent_between_the_check_and_the_hit_refuses_the_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker took the last text of the number after this one checked: the limiter's
+    atomic hit says no, and the text is refused, not sent."""
+    client = texting_portal(tmp_path, RATE_LIMIT_CODES="5 per hour")
+    real_hit = limiter.limiter.hit
+
+    def hit(limit, *keys, **kwargs):
+        return "texts-to" not in keys and real_hit(limit, *keys, **kwargs)
+
+    monkeypatch.setattr(limiter.limiter, "hit", hit)
+    assert texts(client, NUMBER) == ["refused: number (5 per 1 hour)"]
