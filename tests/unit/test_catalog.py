@@ -8,9 +8,11 @@ from app.cognito import OPERATIONS
 from app.errors import (
     CATALOG,
     COMMON_ERROR_CODES,
+    CatalogEntry,
     Changed,
     NextAction,
     PortalError,
+    Severity,
     lookup,
 )
 from tests.unit.botocore_model import model_error_codes
@@ -178,3 +180,99 @@ def test_portal_error_for_an_unknown_code_is_not_known():
     assert not error.known
     assert error.entry is CATALOG["portal:unknown"]
     assert PortalError("portal:unknown").known
+
+
+# --- the four kinds of entry, whole ------------------------------------------------------
+
+
+def test_a_passing_failure_asks_to_try_again_later_and_changed_nothing():
+    entry = CATALOG["TooManyRequestsException"]
+    assert entry == CatalogEntry(
+        "The sign-in service is busy.",
+        "Please try again in a few minutes.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        Changed.NO,
+        ends_session=False,
+        operator_hint="Cognito throttled",
+    )
+    assert entry.message == (
+        "The sign-in service is busy. Nothing was changed. Please try again in a few minutes."
+    )
+
+
+def test_a_change_that_timed_out_says_it_may_have_been_saved():
+    entry = CATALOG["transport:read_timeout:write"]
+    assert (entry.changed, entry.next_action, entry.severity) == (
+        Changed.UNKNOWN,
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+    )
+    assert entry.message == (
+        "The sign-in service didn't answer in time. We could not confirm whether the change was "
+        "saved: check the status below. Please try again in a few minutes."
+    )
+
+
+def test_a_problem_on_our_side_asks_to_contact_support():
+    assert CATALOG["transport:tls"] == CatalogEntry(
+        "We can't reach the sign-in service right now.",
+        "This is a problem on our side; please contact support if it persists.",
+        NextAction.CONTACT_SUPPORT,
+        Severity.ERROR,
+        Changed.NO,
+        ends_session=False,
+        operator_hint="TLS handshake with the Cognito endpoint failed",
+    )
+
+
+def test_an_account_that_is_gone_ends_the_session_and_asks_to_sign_in_again():
+    entry = CATALOG["UserNotFoundException"]
+    assert entry == CatalogEntry(
+        "We couldn't find your account. It may have been deleted or disabled.",
+        "Please sign in again.",
+        NextAction.SIGN_IN_AGAIN,
+        Severity.WARNING,
+        Changed.NO,
+        ends_session=True,
+        operator_hint="the user behind the access token no longer exists",
+    )
+    assert entry.message == (
+        "We couldn't find your account. It may have been deleted or disabled. "
+        "Nothing was changed. Please sign in again."
+    )
+
+
+def test_a_wrong_code_says_what_to_do_and_keeps_the_session():
+    assert CATALOG["CodeMismatchException"] == CatalogEntry(
+        "That code isn't right.",
+        "Check the code in the text message and try again.",
+        NextAction.CHECK_INPUT,
+        Severity.WARNING,
+        Changed.NO,
+        ends_session=False,
+        operator_hint="",
+    )
+
+
+def test_a_portal_error_keeps_what_the_log_needs():
+    error = PortalError(
+        "CodeMismatchException",
+        operation="VerifyUserAttribute",
+        variant="verify_totp",
+        request_id="req-1",
+        detail="wrong code",
+    )
+    assert (error.code, error.operation, error.variant, error.request_id, error.detail) == (
+        "CodeMismatchException",
+        "VerifyUserAttribute",
+        "verify_totp",
+        "req-1",
+        "wrong code",
+    )
+    assert error.entry is CATALOG["CodeMismatchException:verify_totp"]
+    assert str(error) == "VerifyUserAttribute: CodeMismatchException"
+    plain = PortalError("ExpiredCodeException")
+    assert (plain.operation, plain.variant, plain.request_id, plain.detail) == ("", None, None, "")
+    assert str(plain) == "ExpiredCodeException"
+    assert plain.entry is CATALOG["ExpiredCodeException"]
