@@ -162,6 +162,7 @@ def test_a_text_line_says_time_level_logger_message_and_its_fields() -> None:
         error_code=None,
         audit=True,
         request_id="req-42",
+        _private="never shown",
     )
     made.args = (JWT,)
     assert TextFormatter().format(made) == (
@@ -203,7 +204,7 @@ def test_a_text_request_line_ends_with_the_request_s_audit_events() -> None:
 
 def test_audit_events_during_a_request_fold_into_its_line_and_others_pass() -> None:
     fold = FoldAuditIntoRequestLine()
-    with_outcome = record("sms_mfa_on", audit=True, event="sms_mfa_on", outcome="ok")
+    with_outcome = record("SMS MFA turned on", audit=True, event="sms_mfa_on", outcome="ok")
     bare = record("sign_out", audit=True)
     plain = record("not an audit event")
     with Flask(__name__).test_request_context():
