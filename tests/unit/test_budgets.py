@@ -14,6 +14,7 @@ from app import create_app, csrf
 from app.budgets import (
     KEY_PREFIX,
     Budget,
+    Refusal,
     TextsBudgetError,
     budget_of,
     limit_in_words,
@@ -52,6 +53,12 @@ def test_each_budget_has_its_own_sentence(budget: Budget, rate: str, sentence: s
         (2 * 3600, "about 2 hours"),
         (86400, "about 24 hours"),
         (3 * 86400, "about 3 days"),
+        # Each unit's edge: 89 minutes and a second is "90 minutes", said in hours.
+        (89 * 60 + 1, "about 2 hours"),
+        (2 * 3600 + 1, "about 3 hours"),
+        (35 * 3600, "about 35 hours"),
+        (35 * 3600 + 1, "about 2 days"),
+        (2 * 86400 + 1, "about 3 days"),
     ],
 )
 def test_the_wait_is_rounded_up_into_words(seconds: float, words: str) -> None:
@@ -82,6 +89,7 @@ def texting_portal(tmp_path: Path, **rates: str) -> FlaskClient:
         **rates,
     }
     app = create_app(load_settings(portal_env(tmp_path, **env)))
+    refusals: list[Refusal] = app.extensions.setdefault("test_refusals", [])
 
     @limit_texts
     def text(number: str) -> str:
@@ -89,6 +97,7 @@ def texting_portal(tmp_path: Path, **rates: str) -> FlaskClient:
             spend_texts(number)
         except TextsBudgetError as error:
             refusal = error.refusal
+            refusals.append(refusal)
             assert str(error) == refusal.budget.value
             return f"refused: {refusal.budget.value} ({refusal.limit})"
         return "sent"
@@ -126,6 +135,14 @@ def test_one_number_is_texted_at_most_its_budget_whichever_account_asks(
     assert line.getMessage() == (
         "a text to one number was refused: its budget across accounts is spent"
     )
+    # The person is told when the number can be texted again: when its oldest text leaves
+    # the window.
+    [refusal] = client.application.extensions["test_refusals"]
+    secret = client.application.extensions["mfa_portal.settings"].secret_key
+    stats = limiter.limiter.get_window_stats(
+        parse("2 per hour"), KEY_PREFIX, "texts-to", number_key(secret, NUMBER)
+    )
+    assert refusal.reset_at == stats.reset_time
     assert (line.levelname, line.event, line.limit) == (
         "WARNING",
         "texts_per_number_refused",
@@ -256,3 +273,14 @@ def test_a_budget_spent_between_the_check_and_the_hit_refuses_the_text(
 
     monkeypatch.setattr(limiter.limiter, "hit", hit)
     assert texts(client, NUMBER) == ["refused: number (5 per 1 hour)"]
+
+
+def test_the_ceiling_is_reported_once_per_window_of_its_own_length(tmp_path: Path, caplog) -> None:
+    """A ceiling of one text in three days: the ERROR line is written once in those three days,
+    the mark kept under the portal's key prefix, where every worker and instance sees it."""
+    client = texting_portal(tmp_path, RATE_LIMIT_TEXTS_GLOBAL="1 per 3 days")
+    capture_logs(caplog)
+    with caplog.at_level(logging.WARNING, logger="app.budgets"):
+        texts(client, NUMBER, OTHER_NUMBER, OTHER_NUMBER, OTHER_NUMBER)
+    assert [r.event for r in caplog.records if r.name == "app.budgets"] == ["texts_ceiling_reached"]
+    assert remaining("1 per 3 days", KEY_PREFIX, "texts-all-reported") == 0
