@@ -609,3 +609,10 @@ def test_the_minimal_environment_takes_every_default(tmp_path, monkeypatch):
 def test_the_issuer_falls_back_to_the_whole_url_when_it_has_no_host_name():
     assert _host("https://account.example.com:8443/x") == "account.example.com"
     assert _host("not a url") == "not a url"
+
+
+def test_a_base_url_keeps_its_path_whole_without_the_trailing_slash(tmp_path):
+    env = portal_env(tmp_path, PORTAL_BASE_URL="https://intranet.example.com/SECURITY-BOX/")
+    settings = load_settings(env)
+    assert settings.public_base_url == "https://intranet.example.com/SECURITY-BOX"
+    assert settings.callback_url == "https://intranet.example.com/SECURITY-BOX/auth/callback"
