@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,9 +17,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
+from app import create_app
 from app.cognito import SMS_MFA_OPTION
+from app.config import load_settings
 from app.errors import lookup
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
+from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, portal_env, sign_in
 from tests.unit.botocore_model import model_error_codes
 
 NEW_ACCESS_TOKEN = "header.eyJzY29wZSI6ImF3cy5jb2duaXRvLnNpZ25pbi51c2VyLmFkbWluIn0.fresh"
@@ -446,3 +449,30 @@ def test_a_token_endpoint_answering_garbage_is_a_transport_error_not_a_500(
     response = client.get("/settings/mfa")
     assert response.status_code == 503
     assert "can&#39;t reach the sign-in service" in response.text
+
+
+def test_the_next_sign_in_sentence_names_the_number_masked(signed_in, stubber):
+    page = show_page(signed_in, stubber, legacy_sms=True)
+    sentence = "When you sign in, we text a code to +1 ••• ••• 0100 after your password."
+    assert f'data-testid="next-sign-in">{shown(sentence)}</p>' in page.text
+
+
+def test_turning_off_in_a_pool_that_requires_mfa_is_refused_and_audited(tmp_path, caplog):
+    app = create_app(load_settings(portal_env(tmp_path, COGNITO_POOL_MFA="required")))
+    logging.getLogger().addHandler(caplog.handler)  # create_app set the handlers afresh
+    client = app.test_client()
+    sign_in(client)
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        page = show_page(client, stubber, legacy_sms=True)
+        with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+            response = client.post(
+                "/settings/mfa",
+                data={"csrf_token": csrf_token(page.text), "enable": "off", "confirmed": "yes"},
+            )
+    assert response.status_code == 303
+    [event] = [r for r in caplog.records if getattr(r, "audit", False)]
+    assert (event.event, event.outcome, event.reason) == (
+        "sms_mfa_off",
+        "refused",
+        "disable_sms_mfa",
+    )
