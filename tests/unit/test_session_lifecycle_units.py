@@ -8,14 +8,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
+from authlib.integrations.base_client import OAuthError
 from flask import Flask, session
 
+from app.errors import PortalError
+from app.notices import notice
 from app.session_lifecycle import (
     _expires_at,
     access_token_expires_soon,
+    end_session,
     expire_or_keep_alive,
     is_fresh_signin,
     refresh_tokens,
+    revoke_refresh_token,
     start_session,
 )
 
@@ -206,3 +212,95 @@ def test_without_a_refresh_token_nothing_is_asked(in_request, monkeypatch) -> No
     assert refresh_tokens() is False
     assert fake.asked == []
     assert session["tokens"]["access_token"] == "at"
+
+
+class Refusing(FakeOAuth):
+    def __init__(self, error: Exception) -> None:
+        super().__init__({})
+        self.error = error
+
+    def fetch_access_token(self, **kwargs: Any) -> dict[str, Any]:
+        raise self.error
+
+
+def operator_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name in ("app.session_lifecycle", "app.observability")]
+
+
+def test_a_refused_refresh_is_logged_and_leaves_the_session_as_it_was(
+    in_request, monkeypatch, caplog
+) -> None:
+    signed_in_at(NOW - 100)
+    monkeypatch.setattr(
+        "app.session_lifecycle.oauth_client", lambda: Refusing(OAuthError("invalid_grant"))
+    )
+    with caplog.at_level(logging.INFO, logger="app"):
+        assert refresh_tokens() is False
+    [line] = operator_lines(caplog)
+    assert (line.levelname, line.getMessage(), line.event, line.error) == (
+        "INFO",
+        "token refresh refused",
+        "token_refresh",
+        "invalid_grant",
+    )
+    assert session["tokens"]["access_token"] == "at"
+
+
+def test_an_unreachable_token_endpoint_is_a_transport_failure_named_for_the_operator(
+    in_request, monkeypatch, caplog
+) -> None:
+    signed_in_at(NOW - 100)
+    request = requests.Request("POST", "https://auth.example.com/oauth2/token").prepare()
+    failure = requests.ConnectionError("refused", request=request)
+    monkeypatch.setattr("app.session_lifecycle.oauth_client", lambda: Refusing(failure))
+    with caplog.at_level(logging.INFO, logger="app"), pytest.raises(PortalError) as raised:
+        refresh_tokens()
+    assert (raised.value.code, raised.value.operation) == ("transport:connection", "RefreshToken")
+    [line] = operator_lines(caplog)
+    assert (line.event, line.endpoint, line.host) == (
+        "cognito_unreachable",
+        "token",
+        "auth.example.com",
+    )
+
+
+def test_a_token_endpoint_answering_garbage_is_a_transport_failure_too(
+    in_request, monkeypatch, caplog
+) -> None:
+    signed_in_at(NOW - 100)
+    monkeypatch.setattr(
+        "app.session_lifecycle.oauth_client", lambda: Refusing(ValueError("not JSON"))
+    )
+    with caplog.at_level(logging.INFO, logger="app"), pytest.raises(PortalError) as raised:
+        refresh_tokens()
+    assert str(raised.value) == "RefreshToken: transport:connection"
+    assert operator_lines(caplog) == []
+
+
+def test_a_refresh_token_that_can_t_be_revoked_is_logged_at_sign_out(
+    in_request, monkeypatch, caplog
+) -> None:
+    signed_in_at(NOW - 100)
+
+    class Unreachable:
+        def revoke_refresh_token(self, token: str) -> None:
+            raise PortalError("transport:connection", operation="RevokeToken")
+
+    monkeypatch.setattr("app.session_lifecycle.service", lambda: Unreachable())
+    with caplog.at_level(logging.INFO, logger="app"):
+        revoke_refresh_token()
+    [line] = operator_lines(caplog)
+    assert (line.levelname, line.getMessage(), line.event) == (
+        "WARNING",
+        "refresh token not revoked at sign-out",
+        "sign_out",
+    )
+
+
+def test_an_ended_session_says_why_as_a_warning_unless_told_otherwise(in_request) -> None:
+    signed_in_at(NOW - 100)
+    end_session(notice("Signed out."))
+    assert "user" not in session
+    assert session["_flashes"] == [("warning", notice("Signed out."))]
+    end_session(notice("Your session has ended."), "info")
+    assert session["_flashes"] == [("info", notice("Your session has ended."))]
