@@ -100,6 +100,7 @@ def test_a_token_expires_when_it_says_or_in_an_hour(token, expires_at) -> None:
     ("signed_in", "seen", "reason"),
     [
         (NOW - 2000, NOW - 1801, "idle"),
+        (NOW - 43200, NOW - 1801, "idle"),  # lived exactly the limit: idle is the reason
         (NOW - 43201, NOW - 10, "lifetime"),
         (NOW - 43201, NOW - 1801, "lifetime"),
     ],
@@ -133,11 +134,24 @@ def test_a_live_session_is_kept_and_touched_every_few_seconds(
     assert session["seen_at"] == seen_after
 
 
-def test_idle_counts_from_the_sign_in_when_no_activity_was_recorded(in_request) -> None:
-    signed_in_at(NOW - 1801)
+@pytest.mark.parametrize(("signed_in", "kept"), [(NOW - 100, True), (NOW - 1801, False)])
+def test_idle_counts_from_the_sign_in_when_no_activity_was_recorded(
+    in_request, signed_in, kept
+) -> None:
+    signed_in_at(signed_in)
     del session["seen_at"]
     expire_or_keep_alive()
+    assert ("user" in session) is kept
+
+
+def test_a_session_without_its_timestamps_ends_as_expired(in_request, caplog) -> None:
+    """A session written before the portal kept them (or tampered with on the server) ends."""
+    session["user"] = {"sub": "sub-alice"}
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        expire_or_keep_alive()
     assert "user" not in session
+    [event] = [r for r in caplog.records if getattr(r, "audit", False)]
+    assert (event.event, event.reason) == ("session_expired", "lifetime")
 
 
 @pytest.mark.parametrize(("age", "fresh"), [(0, True), (300, True), (301, False)])
