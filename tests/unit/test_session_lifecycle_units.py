@@ -12,7 +12,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from flask import Flask, session
 
-from app.errors import PortalError
+from app.errors import PortalError, lookup
 from app.notices import notice
 from app.session_lifecycle import (
     _expires_at,
@@ -114,6 +114,11 @@ def test_an_expired_session_ends_with_its_reason_audited(
     [event] = [r for r in caplog.records if getattr(r, "audit", False)]
     assert (event.event, event.outcome, event.reason) == ("session_expired", "ok", reason)
     assert "user" not in session
+    # The next page says so, as information rather than a warning.
+    assert session["_flashes"] == [("info", notice(lookup("portal:session_expired")))]
+    assert notice(lookup("portal:session_expired"))["text"] == (
+        "Your session has ended. Nothing was changed. Please sign in again."
+    )
 
 
 @pytest.mark.parametrize(
