@@ -44,8 +44,13 @@ except ConfigError as error:
     raise SystemExit(f"mfa-portal: {error}") from None
 
 # Cognito's worst case for one request: a token refresh plus a call that is retried after it,
-# each attempt bounded by connect + read timeouts, plus botocore's backoff between attempts.
-_attempt = _settings.cognito_connect_timeout + _settings.cognito_read_timeout
+# each attempt bounded by its wait for a place in the quota schedule, the connect and read
+# timeouts, plus botocore's backoff between attempts.
+_attempt = (
+    _settings.cognito_quota_wait_seconds
+    + _settings.cognito_connect_timeout
+    + _settings.cognito_read_timeout
+)
 _per_call = _settings.cognito_max_attempts * _attempt + 2.0 * (_settings.cognito_max_attempts - 1)
 WORST_REQUEST_SECONDS = 2 * _per_call + _attempt
 

@@ -17,6 +17,7 @@ from .forms import csrf_field
 from .health import ProbeDispatcher, create_probe_app
 from .notices import action_link
 from .observability import configure_logging, init_request_logging, log_unexpected_error
+from .pacing import build_pacer
 from .security import (
     TrustedHostGuard,
     init_headers,
@@ -26,6 +27,7 @@ from .security import (
     redis_client,
 )
 from .sessions import SessionStoreError, init_sessions
+from .status_cache import StatusCache, init_status_cache
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
     store = redis_client(settings)
-    cognito = CognitoService(settings)
+    cognito = CognitoService(settings, build_pacer(settings, store))
     app.extensions["mfa_portal.settings"] = settings
     app.extensions["mfa_portal.cognito"] = cognito
     app.extensions["mfa_portal.redis"] = store
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_rate_limits(app, settings)
     init_origin_check(app, settings)
     csrf.init_app(app)
+    init_status_cache(app, StatusCache(settings.status_cache_seconds, store))
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)
     app.register_blueprint(phone.bp)

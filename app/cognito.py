@@ -29,6 +29,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from .config import Settings
 from .errors import PortalError
+from .pacing import Pacer, QuotaExhaustedError
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,9 @@ def mfa_status_from_user(response: dict[str, Any]) -> MfaStatus:
 class CognitoService:
     """Thin, typed wrapper over the cognito-idp client for one app client."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, pacer: Pacer | None = None) -> None:
         self._settings = settings
+        self._pacer = pacer
         self._client: Any = None
         self._client_pid: int | None = None
         self._lock = threading.Lock()
@@ -134,9 +136,12 @@ class CognitoService:
             retries={"mode": "standard", "total_max_attempts": s.cognito_max_attempts},
             max_pool_connections=50,
         )
-        return boto3.session.Session().client(
+        client = boto3.session.Session().client(
             "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=config
         )
+        if self._pacer is not None:
+            self._pacer.install(client)
+        return client
 
     def _call(self, operation: str, variant: str | None = None, **params: Any) -> dict[str, Any]:
         method = getattr(self.client, botocore.xform_name(operation))
@@ -146,6 +151,10 @@ class CognitoService:
             raise _client_error(operation, exc, variant) from None
         except (BotocoreConnectionError, HTTPClientError) as exc:
             raise _transport_error(operation, exc) from None
+        except QuotaExhaustedError as busy:
+            raise PortalError(
+                "portal:busy", operation=operation, retry_after=busy.retry_after
+            ) from None
         except ParamValidationError:
             log.error(
                 "cognito call not sent: botocore refused the parameters",

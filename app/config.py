@@ -58,6 +58,16 @@ class Settings:
     cognito_connect_timeout: float = 2.0
     cognito_read_timeout: float = 5.0
     cognito_max_attempts: int = 3
+    #: Calls per second the portal allows itself in each Cognito quota category (0: not paced);
+    #: the defaults are about half the documented quotas (UserRead 120, UserUpdate 25,
+    #: UserAccountRecovery 30), which every app in the AWS account and Region shares.
+    cognito_rate_user_read: float = 60.0
+    cognito_rate_user_update: float = 12.0
+    cognito_rate_account_recovery: float = 15.0
+    #: How long a request may wait for its place in a quota category before the busy notice.
+    cognito_quota_wait_seconds: float = 2.0
+    #: How long a person's MFA status, once read, is shown without reading it again (0: always).
+    status_cache_seconds: int = 20
     trusted_proxies: int = 0
     rate_limit_changes: str = "10 per 10 minutes"
     rate_limit_signin: str = "30 per minute"
@@ -263,6 +273,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 2.0, float, 0.1),
         cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 5.0, float, 0.1),
         cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 3, int, 1),
+        cognito_rate_user_read=_number(env, "COGNITO_RATE_USER_READ", 60.0, float, 0.0),
+        cognito_rate_user_update=_number(env, "COGNITO_RATE_USER_UPDATE", 12.0, float, 0.0),
+        cognito_rate_account_recovery=_number(
+            env, "COGNITO_RATE_ACCOUNT_RECOVERY", 15.0, float, 0.0
+        ),
+        cognito_quota_wait_seconds=_number(env, "COGNITO_QUOTA_WAIT_SECONDS", 2.0, float, 0.0),
+        status_cache_seconds=_number(env, "STATUS_CACHE_SECONDS", 20, int, 0),
         trusted_proxies=_number(env, "TRUSTED_PROXIES", 0, int, 0),
         rate_limit_changes=_rate(env, "RATE_LIMIT_CHANGES", "10 per 10 minutes"),
         rate_limit_signin=_rate(env, "RATE_LIMIT_SIGNIN", "30 per minute"),

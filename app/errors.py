@@ -9,6 +9,7 @@ a user without a phone number). A test reads botocore's model and fails when a c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -356,6 +357,14 @@ CATALOG: dict[str, CatalogEntry] = {
         Severity.WARNING,
         operator_hint="the hosted UI returned no fresh sign-in (auth_time) after re-authentication",
     ),
+    "portal:busy": CatalogEntry(
+        "Many people are updating their security settings right now.",
+        "Please try again in a few seconds.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        operator_hint="no place in the portal's schedule of Cognito calls within "
+        "COGNITO_QUOTA_WAIT_SECONDS (COGNITO_RATE_* for the category); the call was not sent",
+    ),
     "portal:unknown": CatalogEntry(
         "Something went wrong on our side.",
         "Please try again; contact support if it keeps happening.",
@@ -394,8 +403,10 @@ class PortalError(Exception):
         variant: str | None = None,
         request_id: str | None = None,
         detail: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
+        self.retry_after = retry_after
         self.operation = operation
         self.variant = variant
         self.request_id = request_id
@@ -406,3 +417,10 @@ class PortalError(Exception):
     @property
     def known(self) -> bool:
         return self.entry is not CATALOG["portal:unknown"] or self.code == "portal:unknown"
+
+
+def retry_after_header(error: PortalError) -> dict[str, str]:
+    """``Retry-After`` for a page answered with ``error``, when it says how long to wait."""
+    if error.retry_after is None:
+        return {}
+    return {"Retry-After": str(max(1, math.ceil(error.retry_after)))}

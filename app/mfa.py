@@ -3,12 +3,14 @@ SMS MFA on or off."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .auth import fresh_signin_required, login_required
 from .cognito import MfaStatus
-from .errors import PortalError
+from .errors import PortalError, retry_after_header
 from .extensions import service, settings
 from .forms import SmsMfaForm
 from .notices import change_failed, change_refused, flash_notice, notice
@@ -17,6 +19,7 @@ from .phone_numbers import mask
 from .protection import PoolMfa, Protection, describe
 from .security import limit_changes
 from .session_lifecycle import call_with_token
+from .status_cache import forget_status, keep_status, remember_status, remembered_status
 
 bp = Blueprint("mfa", __name__)
 
@@ -31,27 +34,42 @@ def protection_of(status: MfaStatus) -> Protection:
 
 def current_status() -> MfaStatus:
     """Cognito's state at this moment (one GetUser), for decisions a page shown earlier can't
-    make: the number may have changed since in another tab."""
-    return call_with_token(service().get_mfa_status)
+    make: the number may have changed since in another tab. Remembered for the pages after."""
+    status = call_with_token(service().get_mfa_status)
+    remember_status(status)
+    return status
+
+
+def shown_status() -> MfaStatus:
+    """The status to show: as read or set within ``STATUS_CACHE_SECONDS``, else read now."""
+    return remembered_status() or current_status()
 
 
 def status_or_error() -> MfaStatus | PortalError:
-    """The person's MFA status, or the failure to show in its place (unless it ends the session,
-    which is raised for the app's handler)."""
+    """The person's MFA status to show, or the failure to show in its place (unless it ends the
+    session, which is raised for the app's handler)."""
     try:
-        return current_status()
+        return shown_status()
     except PortalError as error:
         if error.entry.ends_session:
             raise
         return error
 
 
+def status_unavailable(
+    template: str, error: PortalError, **context: object
+) -> tuple[str, int, dict[str, str]]:
+    """``template`` with the failure in place of the status: 503, and when to try again."""
+    page = render_template(template, status=None, error=notice(error), **context)
+    return page, 503, retry_after_header(error)
+
+
 @bp.get("/settings/mfa")
 @login_required
-def settings_page() -> str | tuple[str, int]:
+def settings_page() -> str | tuple[str, int, dict[str, str]]:
     status = status_or_error()
     if isinstance(status, PortalError):
-        return render_template("mfa/settings.html", status=None, error=notice(status)), 503
+        return status_unavailable("mfa/settings.html", status)
     return render_template(
         "mfa/settings.html",
         status=status,
@@ -81,18 +99,24 @@ def change() -> Response | str:
         # Cognito would go on asking for a second step: an "off" that doesn't take effect.
         return _refuse(PortalError("InvalidParameterException", variant="disable_sms_mfa"), event)
     try:
-        if form.wants_on and not current_status().can_enable_sms_mfa:
+        known = current_status() if form.wants_on else remembered_status()
+        if form.wants_on and not known.can_enable_sms_mfa:
             return _refuse(
                 PortalError("InvalidParameterException", variant="enable_sms_mfa"), event
             )
         if not form.wants_on and form.confirmed.data != "yes":
-            status = current_status()
+            status = shown_status()
+            keep_status()
             return render_template(
                 "mfa/confirm_off.html", protection=protection_of(status), status=status
             )
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)
     except PortalError as error:
+        forget_status()  # a change that timed out may have been made after all
         return change_failed(error, event, "mfa.settings_page")
+    if known is not None:
+        # The page after the redirect shows what this change set, without reading it back.
+        remember_status(replace(known, sms_mfa_enabled=form.wants_on))
     audit(event, "ok", cognito_request_id=request_id)
     text = "SMS MFA is now on." if form.wants_on else "SMS MFA is now off."
     flash_notice(f"{text} Below is what your next sign-in will ask.", "success")

@@ -202,6 +202,7 @@ def init_request_logging(app: Flask) -> None:
         g.request_id = request_id
         response.headers["X-Request-ID"] = request_id
         started = g.get("started")
+        quota_wait = g.get("quota_wait_seconds")
         access.info(
             "request",
             extra={
@@ -214,6 +215,10 @@ def init_request_logging(app: Flask) -> None:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)
                 if started
                 else None,
+                # Time spent waiting for places in Cognito's quota schedule (app/pacing.py).
+                **(
+                    {"quota_wait_ms": round(quota_wait * 1000, 1)} if quota_wait is not None else {}
+                ),
             },
         )
         return response

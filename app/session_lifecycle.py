@@ -18,6 +18,7 @@ from .extensions import oauth_client, service, settings, signed_in_user
 from .notices import Notice, flash_notice, notice
 from .observability import audit, log_cognito_unreachable
 from .sessions import SESSION_TOUCH_SECONDS, mark_session_ended, regenerate_session_id
+from .status_cache import forget_status
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def start_session(token: dict[str, Any], claims: dict[str, Any]) -> None:
         login_next=next_path,
     )
     regenerate_session_id(current_app)
+    forget_status()  # a sign-in reads the status afresh
 
 
 def end_session(message: Notice | None = None, category: str = "warning") -> None:

@@ -23,6 +23,9 @@ def portal_env(tmp_path: Any, **overrides: str) -> dict[str, str]:
         "COGNITO_CLIENT_ID": CLIENT_ID,
         "SESSION_DIR": str(tmp_path / "sessions"),
         "COGNITO_MAX_ATTEMPTS": "1",
+        # Each unit test queues the Cognito answers it expects, one GetUser per page; the status
+        # cache has tests of its own (test_status_cache.py), which turn it on.
+        "STATUS_CACHE_SECONDS": "0",
     }
     env.update(overrides)
     return env

@@ -1,0 +1,285 @@
+"""The status cache: a page view within the window costs no GetUser, a change at most two calls,
+and nothing the person did is ever shown stale."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import redis
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
+from botocore.stub import Stubber
+from flask import Flask
+
+from app import create_app
+from app.cognito import SMS_MFA_OPTION, mfa_status_from_user
+from app.config import Settings, load_settings
+from app.errors import lookup
+from app.status_cache import LOCAL_ENTRIES, StatusCache
+from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, portal_env, sign_in
+
+ENABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
+DISABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": []}
+ALICE = mfa_status_from_user(get_user_response())
+
+
+@pytest.fixture
+def settings(tmp_path: Any) -> Settings:
+    return load_settings(portal_env(tmp_path, STATUS_CACHE_SECONDS="20"))
+
+
+def read(stubber: Stubber, **user: Any) -> None:
+    stubber.add_response("get_user", get_user_response(**user), {"AccessToken": ACCESS_TOKEN})
+
+
+# --- through the portal --------------------------------------------------------------------
+
+
+def test_a_second_page_view_within_the_window_reads_nothing(signed_in, stubber, cognito_calls):
+    read(stubber)
+    assert "SMS MFA: Off" in signed_in.get("/settings/mfa").text
+    again = signed_in.get("/settings/mfa")
+    assert again.status_code == 200
+    assert "SMS MFA: Off" in again.text
+    assert "+1 ••• ••• 0100" in again.text
+    assert cognito_calls == ["GetUser"]
+
+
+def test_turning_on_costs_two_calls_and_the_page_after_shows_it_on(
+    signed_in, stubber, cognito_calls
+):
+    read(stubber)
+    page = signed_in.get("/settings/mfa")
+    read(stubber)  # the verified-number check reads afresh, whatever is cached
+    stubber.add_response("set_user_settings", {}, ENABLE)
+    response = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert response.status_code == 303
+    after = signed_in.get("/settings/mfa")
+    assert "SMS MFA is now on" in after.text
+    assert "SMS MFA: On" in after.text
+    assert cognito_calls[1:] == ["GetUser", "SetUserSettings"]
+
+
+def test_turning_off_costs_one_call_from_a_page_read_within_the_window(
+    signed_in, stubber, cognito_calls
+):
+    read(stubber, legacy_sms=True)
+    page = signed_in.get("/settings/mfa")
+    confirm = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "off"}
+    )
+    assert "Yes, turn off SMS MFA" in confirm.text
+    stubber.add_response("set_user_settings", {}, DISABLE)
+    signed_in.post(
+        "/settings/mfa",
+        data={"csrf_token": csrf_token(confirm.text), "enable": "off", "confirmed": "yes"},
+    )
+    after = signed_in.get("/settings/mfa")
+    assert "SMS MFA is now off" in after.text
+    assert "SMS MFA: Off" in after.text
+    assert cognito_calls == ["GetUser", "SetUserSettings"]
+
+
+def test_a_refused_change_leaves_the_read_status_shown(signed_in, stubber, cognito_calls):
+    read(stubber, verified=False)
+    page = signed_in.get("/settings/mfa")
+    read(stubber, verified=False)
+    signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    after = signed_in.get("/settings/mfa")
+    assert "SMS MFA: Off" in after.text
+    assert cognito_calls == ["GetUser", "GetUser"]
+
+
+def test_a_change_whose_outcome_is_unknown_is_read_again(app, signed_in):
+    """SetUserSettings times out: it may have been made, so the next page asks Cognito."""
+    calls: list[str] = []
+    sms_on = {"value": False}
+
+    def cognito(request: Any, **_kwargs: Any) -> AWSResponse:
+        operation = request.headers["X-Amz-Target"].decode().rsplit(".", 1)[-1]
+        calls.append(operation)
+        if operation == "SetUserSettings":
+            sms_on["value"] = True  # made at Cognito, but the answer never arrives
+            raise ReadTimeoutError(endpoint_url=request.url)
+        body = json.dumps(get_user_response(legacy_sms=sms_on["value"])).encode()
+        return AWSResponse(request.url, 200, {}, _Body(body))
+
+    app.extensions["mfa_portal.cognito"].client.meta.events.register(
+        "before-send.cognito-idp.*", cognito
+    )
+    page = signed_in.get("/settings/mfa")
+    signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    after = signed_in.get("/settings/mfa")
+    assert "could not confirm whether the change was saved" in after.text
+    assert "SMS MFA: On" in after.text
+    assert calls == ["GetUser", "GetUser", "SetUserSettings", "GetUser"]
+
+
+def test_any_other_post_by_the_person_drops_the_status(signed_in, stubber, cognito_calls):
+    """A phone number asked for (even one refused) may change what the page must say."""
+    read(stubber)
+    page = signed_in.get("/settings/phone")
+    refused = signed_in.post(
+        "/settings/phone",
+        data={"csrf_token": csrf_token(page.text), "country": "US", "phone_number": "12"},
+    )
+    assert refused.status_code == 400  # shown again from what was read for the page
+    assert cognito_calls == ["GetUser"]
+    read(stubber)
+    signed_in.get("/settings/mfa")
+    assert cognito_calls == ["GetUser", "GetUser"]
+
+
+def test_each_person_has_their_own_entry(app: Flask, stubber, cognito_calls):
+    alice, bob = app.test_client(), app.test_client()
+    sign_in(alice)
+    sign_in(bob)
+    with bob.session_transaction() as session:
+        session["user"] = {"sub": "sub-bob", "username": "bob", "email": None}
+    read(stubber)
+    alice.get("/settings/mfa")
+    read(stubber, phone=None)
+    page = bob.get("/settings/mfa")
+    assert "+1 ••• ••• 0100" not in page.text
+    assert cognito_calls == ["GetUser", "GetUser"]
+
+
+def test_a_new_sign_in_reads_the_status_afresh(app: Flask, signed_in, stubber, cognito_calls):
+    read(stubber)
+    signed_in.get("/settings/mfa")
+    with app.test_request_context():
+        from flask import session
+
+        from app.session_lifecycle import start_session
+
+        session["user"] = {"sub": "sub-alice"}
+        start_session({"access_token": ACCESS_TOKEN}, {"sub": "sub-alice", "auth_time": 1})
+    read(stubber)
+    signed_in.get("/settings/mfa")
+    assert cognito_calls == ["GetUser", "GetUser"]
+
+
+def test_with_the_window_at_zero_every_page_reads(tmp_path, stubber_for):
+    app = create_app(load_settings(portal_env(tmp_path, STATUS_CACHE_SECONDS="0")))
+    client = app.test_client()
+    sign_in(client)
+    with stubber_for(app) as (stubber, calls):
+        read(stubber)
+        read(stubber)
+        client.get("/settings/mfa")
+        client.get("/settings/mfa")
+        assert calls == ["GetUser", "GetUser"]
+
+
+@pytest.fixture
+def stubber_for():
+    from contextlib import contextmanager
+
+    @contextmanager
+    def stubbed(app: Flask):
+        client = app.extensions["mfa_portal.cognito"].client
+        calls: list[str] = []
+        client.meta.events.register(
+            "before-parameter-build.cognito-idp", lambda model, **_: calls.append(model.name)
+        )
+        with Stubber(client) as stub:
+            yield stub, calls
+            stub.assert_no_pending_responses()
+
+    return stubbed
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self) -> Any:
+        yield self._data
+
+
+# --- the cache on its own ------------------------------------------------------------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_entry_lasts_the_window_and_no_longer():
+    clock = Clock()
+    cache = StatusCache(20, clock=clock)
+    cache.put("sub-alice", ALICE)
+    clock.now += 19.9
+    assert cache.get("sub-alice") == ALICE
+    clock.now += 0.1
+    assert cache.get("sub-alice") is None
+
+
+def test_forget_drops_only_that_person():
+    cache = StatusCache(20)
+    cache.put("sub-alice", ALICE)
+    cache.put("sub-bob", ALICE)
+    cache.forget("sub-alice")
+    assert cache.get("sub-alice") is None
+    assert cache.get("sub-bob") == ALICE
+
+
+def test_a_process_keeps_a_bounded_number_of_entries():
+    cache = StatusCache(20)
+    for n in range(LOCAL_ENTRIES + 1):
+        cache.put(f"sub-{n}", ALICE)
+    assert cache.get("sub-0") is None
+    assert cache.get("sub-1") == ALICE
+    assert cache.get(f"sub-{LOCAL_ENTRIES}") == ALICE
+
+
+def test_a_window_of_zero_keeps_nothing():
+    cache = StatusCache(0)
+    cache.put("sub-alice", ALICE)
+    assert cache.get("sub-alice") is None
+
+
+# --- in Redis ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def store():
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    yield client
+    client.delete("mfa-portal-status:sub-unit-test")
+    client.close()
+
+
+def test_in_redis_every_worker_sees_one_entry_that_expires(store):
+    first, second = StatusCache(20, store), StatusCache(20, store)
+    first.put("sub-unit-test", ALICE)
+    assert second.get("sub-unit-test") == ALICE
+    assert 0 < store.ttl("mfa-portal-status:sub-unit-test") <= 20
+    second.forget("sub-unit-test")
+    assert first.get("sub-unit-test") is None
+
+
+def test_with_redis_down_nothing_is_cached_and_nothing_fails():
+    down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    cache = StatusCache(20, down)
+    cache.put("sub-alice", ALICE)
+    assert cache.get("sub-alice") is None
+    cache.forget("sub-alice")
+
+
+def test_a_lookup_in_the_catalog_for_busy_says_when_to_try_again():
+    assert lookup("portal:busy").message == (
+        "Many people are updating their security settings right now. Nothing was changed. "
+        "Please try again in a few seconds."
+    )
