@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from .auth import fresh_signin_required, login_required
 from .cognito import MfaStatus
-from .errors import PortalError, retry_after_header
+from .errors import Changed, PortalError, retry_after_header
 from .extensions import service, settings
 from .forms import SmsMfaForm
 from .notices import change_failed, change_refused, flash_notice, notice
@@ -112,7 +112,10 @@ def change() -> Response | str:
             )
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)
     except PortalError as error:
-        forget_status()  # a change that timed out may have been made after all
+        if error.entry.changed == Changed.NO:
+            keep_status()  # nothing changed: the status shown is still true, and costs no call
+        else:
+            forget_status()  # e.g. a change that timed out may have been made after all
         return change_failed(error, event, "mfa.settings_page")
     if known is not None:
         # The page after the redirect shows what this change set, without reading it back.

@@ -56,6 +56,7 @@ def end_session(message: Notice | None = None, category: str = "warning") -> Non
     """Forget everything server-side; a copied cookie is worth nothing afterwards, and a request
     still in flight with it can't write it back."""
     if session:
+        forget_status()  # e.g. signed out everywhere: another device's next page asks Cognito
         mark_session_ended(current_app)
     session.clear()
     if message:

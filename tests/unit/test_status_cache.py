@@ -283,3 +283,19 @@ def test_a_lookup_in_the_catalog_for_busy_says_when_to_try_again():
         "Many people are updating their security settings right now. Nothing was changed. "
         "Please try again in a few seconds."
     )
+
+
+def test_a_change_refused_with_nothing_changed_keeps_the_status_shown(
+    signed_in, stubber, cognito_calls
+):
+    """Cognito throttled the change: the page after says so from what was read, and doesn't
+    spend another call when calls are what is short."""
+    read(stubber)
+    page = signed_in.get("/settings/mfa")
+    read(stubber)
+    stubber.add_client_error("set_user_settings", "TooManyRequestsException", "Too many")
+    signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    after = signed_in.get("/settings/mfa")
+    assert "SMS MFA: Off" in after.text
+    assert "The sign-in service is busy." in after.text
+    assert cognito_calls == ["GetUser", "GetUser", "SetUserSettings"]
