@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import api, devtools, hosted_ui
+from .extensions import init_stand_in
 from .seed import POOL_MFA_MODES, normalize_seed, with_pool_mfa, with_strict_logout
 from .state import StandIn
 
@@ -28,7 +29,8 @@ class QuietHandler(KeepAliveHandler):
 
 def create_app(state: StandIn) -> Flask:
     app = Flask("localcognito")
-    app.register_blueprint(hosted_ui.create_blueprint(state))
+    init_stand_in(app, state)
+    app.register_blueprint(hosted_ui.bp)
     app.register_blueprint(devtools.create_blueprint(state))
 
     @app.post("/")
