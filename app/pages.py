@@ -32,9 +32,13 @@ def index() -> Response | str:
     return render_template("pages/index.html")
 
 
-def _error_page(status: int, title: str, text: str, *, bare: bool = False) -> tuple[str, int]:
+def _error_page(
+    status: int, title: str, text: str, *, without_session: bool = False
+) -> tuple[str, int]:
+    """``without_session``: the session was discarded (the store is down, or the code failed), so
+    the page shows nothing of it: no account navigation, no pending change, no notices."""
     return render_template(
-        "pages/error.html", status=status, title=title, text=text, bare=bare
+        "pages/error.html", status=status, title=title, text=text, without_session=without_session
     ), status
 
 
@@ -47,7 +51,7 @@ def _store_unavailable() -> tuple[str, int]:
         "Service temporarily unavailable",
         "We can't reach part of our service right now. Nothing was changed. "
         "Please try again in a minute.",
-        bare=True,
+        without_session=True,
     )
 
 
@@ -155,5 +159,5 @@ def register_error_pages(app: Flask) -> None:
             500,
             "Something went wrong",
             "Something went wrong on our side. Nothing was changed. Please try again.",
-            bare=True,
+            without_session=True,
         )
