@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from .budgets import Budget, Refusal, TextsBudgetError, budget_of, limit_in_words, wait_in_words
-from .errors import PortalError, lookup
+from .errors import TRY_LATER, PortalError, lookup
 from .extensions import signed_in_user
 from .notices import notice
 from .observability import log_cognito_unreachable
@@ -66,9 +66,7 @@ def _too_many(refusal: Refusal | None) -> tuple[str, int]:
     """The limit in words and the real time left, e.g. "You can ask for 5 codes in 10 minutes.
     No code was sent. Try again in about 7 minutes." """
     if refusal is None:
-        return _error_page(
-            429, "Too many attempts", "Nothing was changed. Please try again in a few minutes."
-        )
+        return _error_page(429, "Too many attempts", f"Nothing was changed. {TRY_LATER}")
     limit = limit_in_words(refusal.budget, refusal.limit)
     wait = f"Try again in {wait_in_words(refusal.reset_at)}."
     if refusal.budget in (Budget.NUMBER, Budget.CEILING):
