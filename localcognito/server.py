@@ -31,7 +31,7 @@ def create_app(state: StandIn) -> Flask:
     app = Flask("localcognito")
     init_stand_in(app, state)
     app.register_blueprint(hosted_ui.bp)
-    app.register_blueprint(devtools.create_blueprint(state))
+    app.register_blueprint(devtools.bp)
 
     @app.post("/")
     def cognito_api() -> Response:
