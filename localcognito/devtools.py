@@ -1,4 +1,5 @@
-"""Development endpoints under /_local/: outbox, faults, reset, stats, token and code ageing.
+"""Development endpoints under /_local/: outbox, faults, reset, stats, quotas, token and code
+ageing.
 
 They hand out every texted code, so no web page may reach them: only a loopback ``Host`` is
 answered (a DNS-rebound name is not), and a POST or DELETE must be ``application/json``, which no
@@ -14,6 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .codes import ATTRIBUTE_CODE_VALIDITY
 from .faults import FaultSpecError
+from .quotas import QuotaSpecError
 from .state import StandIn
 
 
@@ -109,6 +111,30 @@ def create_blueprint(state: StandIn) -> Blueprint:
     @dev.delete("/stats")
     def clear_stats() -> Response:
         state.stats.clear()
+        return Response(status=204)
+
+    @dev.get("/quotas")
+    def quotas() -> Response:
+        """Each quota category's rate, calls accepted and throttled (in all and per second, for
+        the last ten minutes), and the most accepted in any one-second window."""
+        return jsonify(state.quotas.snapshot())
+
+    @dev.route("/quotas", methods=["PUT", "POST"])
+    def set_quotas() -> Response:
+        """Set the named categories' rates (``{"UserUpdate": 25, "UserRead": null}``; null is
+        unlimited); the others keep theirs. ``POST /_local/reset`` restores the starting ones."""
+        body = _json_body()
+        if body is None:
+            return _bad_request('send {"UserUpdate": 25, "UserRead": null}')
+        try:
+            rates = state.quotas.set_rates(body)
+        except QuotaSpecError as error:
+            return _bad_request(str(error))
+        return jsonify({"rates": rates})
+
+    @dev.delete("/quotas/stats")
+    def clear_quota_stats() -> Response:
+        state.quotas.clear_stats()
         return Response(status=204)
 
     @dev.post("/tokens/expire")

@@ -32,6 +32,7 @@ from .mfa import (
     software_token,
     user_factors,
 )
+from .quotas import refuse_token_request
 from .signin import (
     check_mfa_code,
     check_password,
@@ -489,6 +490,8 @@ def create_blueprint(state: StandIn) -> Blueprint:
     @ui.post("/oauth2/token")
     def token() -> Response:
         state.stats.count("http", "token")
+        if (throttled := refuse_token_request(state.quotas)) is not None:
+            return throttled
         with state.lock:
             try:
                 client = authenticate_client(state)
