@@ -326,7 +326,9 @@ def test_the_command_starts_the_stand_in_with_its_quotas(monkeypatch, capsys):
     assert "request quotas  UserUpdate 25/s, UserAuthentication 3/s" in capsys.readouterr().out
 
 
-def test_the_command_refuses_an_unknown_category(capsys):
+def test_the_command_refuses_an_unknown_category(monkeypatch, capsys):
+    """Refused before it starts; were it to start anyway, it would stop rather than serve."""
+    monkeypatch.setattr(LocalCognito, "serve_forever", LocalCognito.stop)
     assert stand_in_cli.run_local_cognito(local_cognito_args("--quota", "UserWrite=3")) == 2
     error = capsys.readouterr().err
     assert "--quota" in error
