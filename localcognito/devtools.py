@@ -1,4 +1,5 @@
-"""Development endpoints under /_local/: outbox, faults, reset, stats, token and code ageing.
+"""Development endpoints under /_local/: outbox, faults, reset, stats, quotas, token and code
+ageing.
 
 They hand out every texted code, so no web page may reach them: only a loopback ``Host`` is
 answered (a DNS-rebound name is not), and a POST or DELETE must be ``application/json``, which no
@@ -15,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from .codes import ATTRIBUTE_CODE_VALIDITY
 from .extensions import stand_in
 from .faults import FaultSpecError
+from .quotas import QuotaSpecError
 
 
 def _bad_request(message: str) -> Response:
@@ -106,6 +108,33 @@ def add_fault() -> Response:
 def clear_faults() -> Response:
     state = stand_in()
     state.faults.clear()
+    return Response(status=204)
+
+
+@bp.get("/quotas")
+def quotas() -> Response:
+    """Each quota category's rate, calls accepted and throttled (in all and per second, for
+    the last ten minutes), and the most accepted in any one-second window."""
+    return jsonify(stand_in().quotas.snapshot())
+
+
+@bp.route("/quotas", methods=["PUT", "POST"])
+def set_quotas() -> Response:
+    """Set the named categories' rates (``{"UserUpdate": 25, "UserRead": null}``; null is
+    unlimited); the others keep theirs. ``POST /_local/reset`` restores the starting ones."""
+    body = _json_body()
+    if body is None:
+        return _bad_request('send {"UserUpdate": 25, "UserRead": null}')
+    try:
+        rates = stand_in().quotas.set_rates(body)
+    except QuotaSpecError as error:
+        return _bad_request(str(error))
+    return jsonify({"rates": rates})
+
+
+@bp.delete("/quotas/stats")
+def clear_quota_stats() -> Response:
+    stand_in().quotas.clear_stats()
     return Response(status=204)
 
 

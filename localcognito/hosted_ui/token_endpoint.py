@@ -14,6 +14,7 @@ from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpUserPoolClient
 
 from ..extensions import stand_in
+from ..quotas import refuse_token_request
 from ..state import StandIn
 from .responses import oauth_error
 
@@ -59,6 +60,8 @@ def pkce_matches(verifier: str, challenge: str) -> bool:
 def token() -> Response:
     state = stand_in()
     state.stats.count("http", "token")
+    if (throttled := refuse_token_request(state.quotas)) is not None:
+        return throttled
     with state.lock:
         try:
             client = authenticate_client(state)
