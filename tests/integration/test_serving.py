@@ -8,28 +8,16 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.http import PortalFarm, csrf_token, portal_farm, sign_in
+from tests.support.http import PortalFarm, csrf_token, sign_in
 from tests.support.servers import ROOT, PortalServer, free_port, portal_env
 
 CPUS = len(os.sched_getaffinity(0))
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-
-
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("serving"), slots=1) as farm:
-        yield farm
-
-
-@pytest.fixture(scope="module")
-def portal(farm: PortalFarm) -> PortalServer:
-    return farm.portal()
 
 
 def request_lines(portal: PortalServer) -> list[dict]:
