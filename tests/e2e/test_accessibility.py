@@ -31,7 +31,7 @@ from tests.support.browser import (
 )
 from tests.support.fixtures import Stack
 from tests.support.http import backdate_next_sign_in
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
@@ -299,7 +299,7 @@ def strict_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[P
     tmp: Path = tmp_path_factory.mktemp("strict")
     port = free_port()
     cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    env = portal_env(cognito, port, tmp, RATE_LIMIT_SIGNIN="1 per minute", WEB_CONCURRENCY="1")
+    env = gunicorn_env(cognito, port, tmp, RATE_LIMIT_SIGNIN="1 per minute", WEB_CONCURRENCY="1")
     portal = PortalServer(env, port, tmp / "portal.log")
     with ThreadPoolExecutor(max_workers=1) as pool:
         starting = pool.submit(portal.start)

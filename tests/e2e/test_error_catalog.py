@@ -15,7 +15,7 @@ from localcognito.server import LocalCognito
 from localcognito.state import mfa_options
 from tests.support.browser import hosted_ui_sign_in, mfa_badge, screenshot
 from tests.support.fixtures import Stack
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 READ_TIMEOUT, MAX_ATTEMPTS = 1, 2
 
@@ -82,7 +82,7 @@ def fragile_stack(tmp_path: Path) -> Iterator[Stack]:
     """A stand-in of its own (so it can be stopped) and a portal with a short read timeout."""
     port = free_port()
     cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    env = portal_env(
+    env = gunicorn_env(
         cognito,
         port,
         tmp_path,

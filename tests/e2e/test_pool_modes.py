@@ -23,7 +23,7 @@ from tests.support.browser import (
     screenshot,
 )
 from tests.support.fixtures import Stack
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 ALICE_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -31,7 +31,7 @@ ALICE_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 def start_stack(tmp: Path, pool_mfa: str, shape: Callable[[dict], dict] = lambda s: s) -> Stack:
     port = free_port()
     cognito = LocalCognito(shape(seed_for(f"http://127.0.0.1:{port}")), pool_mfa=pool_mfa).start()
-    env = portal_env(cognito, port, tmp, WEB_CONCURRENCY="1")
+    env = gunicorn_env(cognito, port, tmp, WEB_CONCURRENCY="1")
     assert env["COGNITO_POOL_MFA"] == pool_mfa
     portal = PortalServer(env, port, tmp / f"portal-{pool_mfa}-{port}.log")
     try:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from localcognito.server import LocalCognito
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 
 @dataclass
@@ -39,7 +39,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp: Path = tmp_path_factory.mktemp("stack")
     port = free_port()
     cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    portal = PortalServer(portal_env(cognito, port, tmp), port, tmp / "portal.log").start()
+    portal = PortalServer(gunicorn_env(cognito, port, tmp), port, tmp / "portal.log").start()
     try:
         yield Stack(cognito, portal)
     finally:

@@ -22,7 +22,7 @@ import requests
 
 from localcognito.server import LocalCognito
 from localcognito.tokens import ADMIN_SCOPE
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 PASSWORDS = {"alice": "Alice-Passw0rd!", "bob": "Bob-Passw0rd!", "carol": "Carol-Passw0rd!"}
 ALICE_PHONE = "+12025550100"
@@ -310,7 +310,8 @@ class PortalFarm:
             overrides = dict(overrides)
             https = bool(overrides.pop("https", False))
             port = self.ports[len(self.portals)]
-            env = portal_env(self.cognito, port, self.tmp, **{"WEB_CONCURRENCY": "1", **overrides})
+            overrides = {"WEB_CONCURRENCY": "1", **overrides}
+            env = gunicorn_env(self.cognito, port, self.tmp, **overrides)
             if https:
                 env["PORTAL_BASE_URL"] = f"https://127.0.0.1:{port}"
             server = PortalServer(env, port, self.tmp / f"portal-{port}.log")

@@ -83,7 +83,7 @@ class PortalServer:
         return self.log_path.read_text(errors="replace").splitlines()
 
 
-def portal_env(
+def gunicorn_env(
     stand_in: LocalCognito,
     port: int,
     tmp_dir: Path,
@@ -91,6 +91,8 @@ def portal_env(
     public_client: bool = False,
     **overrides: str,
 ) -> dict[str, str]:
+    """The environment of a portal under gunicorn on ``port`` against ``stand_in`` (the unit
+    tests' settings, with no server, are ``tests.support.unit.portal_env``)."""
     base_url = f"http://127.0.0.1:{port}"
     env = {
         key: value

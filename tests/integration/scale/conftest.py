@@ -21,7 +21,7 @@ import requests
 
 from localcognito.server import LocalCognito
 from tests.support.redis_server import RedisServer
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 SHARED_REDIS = ("127.0.0.1", 6379)
 
@@ -80,7 +80,7 @@ class Farm:
         """Instances of one deployment: same SECRET_KEY, same REDIS_URL."""
         servers = [
             PortalServer(
-                portal_env(
+                gunicorn_env(
                     self.cognito,
                     port,
                     self.tmp,
