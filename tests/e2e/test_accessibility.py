@@ -29,9 +29,8 @@ from tests.support.browser import (
     mfa_badge,
     screenshot,
 )
-from tests.support.fixtures import Stack
 from tests.support.http import backdate_next_sign_in
-from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
+from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}

@@ -30,7 +30,7 @@ from tests.support.browser import (
     mfa_badge,
     screenshot,
 )
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 MASKED_PHONE = "+1 ••• ••• 0100"
 PASSWORD = "Alice-Passw0rd!"

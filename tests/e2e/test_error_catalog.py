@@ -14,8 +14,7 @@ from app.errors import lookup
 from localcognito.server import LocalCognito
 from localcognito.state import mfa_options
 from tests.support.browser import hosted_ui_sign_in, mfa_badge, screenshot
-from tests.support.fixtures import Stack
-from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
+from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
 
 READ_TIMEOUT, MAX_ATTEMPTS = 1, 2
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from localcognito.lockout import LOCKED_OUT_MESSAGE, lockout_seconds
 from tests.support.browser import enter_sms_code, hosted_ui_sign_in, latest_code, mfa_badge
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 
 class FrozenClock:

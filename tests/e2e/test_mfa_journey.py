@@ -13,7 +13,7 @@ from tests.support.browser import (
     mfa_badge,
     screenshot,
 )
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 
 def sign_in_to_settings(page: Page, stack: Stack, username: str, password: str) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.support.browser import hosted_ui_sign_in, mfa_badge
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 BUDGET_BYTES = 30 * 1024
 

@@ -6,7 +6,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import hosted_ui_sign_in, latest_code, mfa_badge, screenshot
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 
 def api_calls(stack: Stack) -> dict[str, int]:

@@ -22,8 +22,7 @@ from tests.support.browser import (
     mfa_badge,
     screenshot,
 )
-from tests.support.fixtures import Stack
-from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
+from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
 
 ALICE_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

@@ -12,8 +12,8 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import enter_sms_code, hosted_ui_sign_in, latest_code, mfa_badge
-from tests.support.fixtures import Stack
 from tests.support.http import backdate_next_sign_in
+from tests.support.servers import Stack
 
 #: Older than the portal's window (FRESH_SIGNIN_SECONDS, 300 by default).
 STALE_SECONDS = 3600

@@ -124,3 +124,25 @@ def gunicorn_env(
     )
     env.update(overrides)
     return env
+
+
+@dataclass
+class Stack:
+    """A stand-in and the portal wired to it (the end-to-end tests' world)."""
+
+    cognito: LocalCognito
+    portal: PortalServer
+
+    def reset(self) -> None:
+        self.cognito.reset()
+
+    def inject(self, operation: str, error: str, message: str = "", times: int = 1) -> None:
+        response = requests.post(
+            f"{self.cognito.url}/_local/faults",
+            json={"operation": operation, "error": error, "message": message, "times": times},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.cognito.url}/_local/faults", json={}, timeout=5).raise_for_status()
