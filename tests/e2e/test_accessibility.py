@@ -22,14 +22,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from localcognito.server import LocalCognito
 from localcognito.totp import code_at
-from tests.support.browser import (
-    SCREENSHOTS,
-    hosted_ui_sign_in,
-    latest_code,
-    mfa_badge,
-    screenshot,
-)
-from tests.support.http import backdate_next_sign_in
+from tests.support.browser import SCREENSHOTS, hosted_ui_sign_in, mfa_badge, screenshot, sign_in
+from tests.support.http import backdate_next_sign_in, latest_sms_code
 from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -112,11 +106,10 @@ def audit() -> Iterator[AxeAudit]:
     audit.assert_clean()
 
 
-def sign_in(context: BrowserContext, stack: Stack, username: str, password: str) -> Page:
+def new_signed_in_page(context: BrowserContext, stack: Stack, username: str) -> Page:
     context.clear_cookies()
     page = context.new_page()
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, username, password)
+    sign_in(page, stack.portal.url, username)
     expect(mfa_badge(page)).to_be_visible()
     return page
 
@@ -135,7 +128,7 @@ def test_signed_out_pages(context: BrowserContext, stack: Stack, audit: AxeAudit
 def test_alice_mfa_states_notices_and_error_pages(
     context: BrowserContext, stack: Stack, audit: AxeAudit
 ) -> None:
-    page = sign_in(context, stack, "alice", "Alice-Passw0rd!")
+    page = new_signed_in_page(context, stack, "alice")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     expect(page).to_have_title(re.compile("^SMS MFA is off"))
     audit.check(page, "mfa-off")
@@ -186,7 +179,7 @@ def test_alice_mfa_states_notices_and_error_pages(
 
 
 def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
-    page = sign_in(context, stack, "bob", "Bob-Passw0rd!")
+    page = new_signed_in_page(context, stack, "bob")
     expect(page.get_by_test_id("why-not")).to_be_visible()
     audit.check(page, "mfa-no-phone")
 
@@ -205,7 +198,7 @@ def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit)
     expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
     audit.check(page, "phone-verify")
 
-    code = latest_code(stack.cognito.url, "bob")
+    code = latest_sms_code(stack.cognito.url, "bob")
     page.get_by_label("Verification code").fill("111111" if code != "111111" else "222222")
     page.get_by_role("button", name="Verify number").click()
     expect(page.get_by_role("alert")).to_contain_text("That code isn't right")
@@ -225,7 +218,7 @@ def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit)
 
 def test_authenticator_app_pages(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
     stack.reset()  # Alice with nothing on, and the stand-in's authenticator clock at the time
-    page = sign_in(context, stack, "alice", "Alice-Passw0rd!")
+    page = new_signed_in_page(context, stack, "alice")
     page.goto(f"{stack.portal.url}/settings/authenticator")
     expect(page.get_by_role("button", name="Start set-up")).to_be_visible()
     audit.check(page, "authenticator-start")
@@ -259,7 +252,7 @@ def test_carol_signs_in_again_confirms_and_signs_out(
     context: BrowserContext, stack: Stack, audit: AxeAudit
 ) -> None:
     backdate_next_sign_in(stack.cognito, "carol", 3600)
-    page = sign_in(context, stack, "carol", "Carol-Passw0rd!")
+    page = new_signed_in_page(context, stack, "carol")
     page.get_by_role("button", name="Sign out of all devices").click()
     expect(
         page.get_by_role("heading", name="Sign in again to sign out of all devices")
