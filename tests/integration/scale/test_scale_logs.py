@@ -53,11 +53,11 @@ def test_mfa_change_is_audited_without_tokens_or_phone_numbers(
     fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
 ) -> None:
     a = pair[0]
-    browser = requests.Session()
-    sign_in(browser, a.url, "alice")
-    changed = change_mfa(browser, a.url, enable=True)
+    http = requests.Session()
+    sign_in(http, a.url, "alice")
+    changed = change_mfa(http, a.url, enable=True)
     assert changed.status_code == 303
-    changed = change_mfa(browser, a.url, enable=False)
+    changed = change_mfa(http, a.url, enable=False)
     assert changed.status_code == 303
 
     logged = records(a)

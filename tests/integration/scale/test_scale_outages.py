@@ -20,14 +20,14 @@ def test_redis_outage_gives_friendly_503_then_service_resumes(
     fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer], own_redis: RedisServer
 ) -> None:
     a, b = pair
-    browser = requests.Session()
-    sign_in(browser, a.url, "alice")
+    http = requests.Session()
+    sign_in(http, a.url, "alice")
     assert requests.get(f"{a.url}/readyz", timeout=10).status_code == 200
 
     own_redis.stop()
     try:
         for portal in (a, b):
-            page = browser.get(f"{portal.url}/settings/mfa", allow_redirects=False, timeout=10)
+            page = http.get(f"{portal.url}/settings/mfa", allow_redirects=False, timeout=10)
             assert page.status_code == 503
             assert page.headers["Content-Type"].startswith("text/html")
             assert "Service temporarily unavailable" in page.text
@@ -40,7 +40,7 @@ def test_redis_outage_gives_friendly_503_then_service_resumes(
             assert ready.status_code == 503
             assert ready.json()["checks"]["session_store"] is False
             # Liveness never depends on Redis, not even with a session cookie.
-            assert browser.get(f"{portal.url}/healthz", timeout=10).status_code == 200
+            assert http.get(f"{portal.url}/healthz", timeout=10).status_code == 200
     finally:
         own_redis.start()
 
@@ -53,23 +53,23 @@ def test_redis_outage_gives_friendly_503_then_service_resumes(
     else:
         pytest.fail("/readyz did not recover after Redis came back")
     # The sessions were in the (non-persistent) Redis that went away: sign in again, on B.
-    browser = requests.Session()
-    landed = sign_in(browser, b.url, "alice")
+    http = requests.Session()
+    landed = sign_in(http, b.url, "alice")
     assert landed.status_code == 200
-    assert get(browser, f"{a.url}/settings/mfa").url == f"{a.url}/settings/mfa"
+    assert get(http, f"{a.url}/settings/mfa").url == f"{a.url}/settings/mfa"
 
 
 def test_sigterm_lets_an_in_flight_request_finish(fresh_redis_farm: SharedRedisFarm) -> None:
     (portal,) = fresh_redis_farm.instances(1, WEB_CONCURRENCY="1")
-    browser = requests.Session()
-    sign_in(browser, portal.url, "alice")
+    http = requests.Session()
+    sign_in(http, portal.url, "alice")
     inject_latency(fresh_redis_farm.cognito, "GetUser", 1500, times=1)
 
     result: dict[str, requests.Response | BaseException] = {}
 
     def load_page() -> None:
         try:
-            result["page"] = browser.get(f"{portal.url}/settings/mfa", timeout=30)
+            result["page"] = http.get(f"{portal.url}/settings/mfa", timeout=30)
         except BaseException as exc:  # reported by the assertion below
             result["page"] = exc
 

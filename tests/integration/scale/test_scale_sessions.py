@@ -24,10 +24,10 @@ def test_signed_in_on_a_is_signed_in_on_b(
     fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
 ) -> None:
     a, b = pair
-    browser = requests.Session()
-    landed = sign_in(browser, a.url, "alice")
+    http = requests.Session()
+    landed = sign_in(http, a.url, "alice")
     assert landed.url == f"{a.url}/settings/mfa"
-    cookie = browser.cookies.get(COOKIE)
+    cookie = http.cookies.get(COOKIE)
     assert cookie
 
     on_b = get(with_cookie(cookie), f"{b.url}/settings/mfa")
@@ -45,9 +45,9 @@ def test_signing_out_on_b_signs_out_on_a(
     fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
 ) -> None:
     a, b = pair
-    browser = requests.Session()
-    sign_in(browser, a.url, "alice")
-    cookie = browser.cookies.get(COOKIE)
+    http = requests.Session()
+    sign_in(http, a.url, "alice")
+    cookie = http.cookies.get(COOKIE)
     assert cookie
 
     tab_b = with_cookie(cookie)
