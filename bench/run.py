@@ -42,7 +42,7 @@ import requests
 from localcognito.server import LocalCognito
 from tests.support.http import csrf_token, get, post, sign_in
 from tests.support.redis_server import RedisServer
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -303,9 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if redis_server:
         common["REDIS_URL"] = redis_server.url()
-    portal_settings = portal_env(cognito, portal_port, tmp, **common)
+    portal_settings = gunicorn_env(cognito, portal_port, tmp, **common)
     # The baseline never reads REDIS_URL; it only lets gunicorn.conf.py start as many workers.
-    baseline_settings = portal_env(cognito, baseline_port, tmp, **common)
+    baseline_settings = gunicorn_env(cognito, baseline_port, tmp, **common)
     portal = Gunicorn(portal_settings, portal_port, tmp / "p.log")
     baseline = Gunicorn(
         baseline_settings,
