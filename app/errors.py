@@ -67,10 +67,14 @@ class CatalogEntry:
         )
 
 
+#: The advice of every entry the person can simply retry, and of the plain "Too many attempts" page.
+TRY_LATER = "Please try again in a few minutes."
+
+
 def _retry(summary: str, hint: str = "", changed: Changed = Changed.NO) -> CatalogEntry:
     return CatalogEntry(
         summary,
-        "Please try again in a few minutes.",
+        TRY_LATER,
         NextAction.RETRY_LATER,
         Severity.WARNING,
         changed,
@@ -103,7 +107,6 @@ def _bad_code(summary: str, advice: str, action: NextAction) -> CatalogEntry:
 
 
 UNREACHABLE = "We can't reach the sign-in service right now."
-TRY_LATER = "Please try again in a few minutes."
 
 CATALOG: dict[str, CatalogEntry] = {
     # --- the person's account or session --------------------------------------------------
@@ -371,18 +374,6 @@ CATALOG: dict[str, CatalogEntry] = {
         NextAction.RETRY_LATER,
     ),
 }
-
-#: Cognito's common errors (any operation), beyond those the service model lists per operation.
-COMMON_ERROR_CODES = (
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "LimitExceededException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalErrorException",
-)
 
 
 def lookup(code: str, variant: str | None = None) -> CatalogEntry:

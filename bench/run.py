@@ -45,7 +45,7 @@ import requests
 from localcognito.server import LocalCognito
 from tests.support.http import csrf_token, get, post, sign_in
 from tests.support.redis_server import RedisServer
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -319,12 +319,12 @@ def main(argv: list[str] | None = None) -> int:
         "COGNITO_RATE_USER_UPDATE": "0",
         "COGNITO_RATE_ACCOUNT_RECOVERY": "0",
     }
-    portal_settings = portal_env(cognito, portal_port, tmp, **common, **like_the_baseline)
+    portal_settings = gunicorn_env(cognito, portal_port, tmp, **common, **like_the_baseline)
     counted = Gunicorn(
-        portal_env(cognito, counted_port, tmp, **common), counted_port, tmp / "c.log"
+        gunicorn_env(cognito, counted_port, tmp, **common), counted_port, tmp / "c.log"
     )
     # The baseline never reads REDIS_URL; it only lets gunicorn.conf.py start as many workers.
-    baseline_settings = portal_env(cognito, baseline_port, tmp, **common)
+    baseline_settings = gunicorn_env(cognito, baseline_port, tmp, **common)
     portal = Gunicorn(portal_settings, portal_port, tmp / "p.log")
     baseline = Gunicorn(
         baseline_settings,

@@ -40,7 +40,7 @@ from bench.run import RESULTS, bench_users, machine
 from localcognito.server import LocalCognito
 from tests.support.http import csrf_token, sign_in
 from tests.support.redis_server import RedisServer
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 PASSWORD = "Bench-Passw0rd!"
 BUSY = lookup("portal:busy").summary
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     quotas = {"UserRead": args.read_quota, "UserUpdate": args.update_quota}
     portals = [
         PortalServer(
-            portal_env(
+            gunicorn_env(
                 cognito,
                 port,
                 tmp,

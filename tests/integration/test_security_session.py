@@ -3,7 +3,6 @@ sign-out, token refresh, revocation, sign-out (here and everywhere) and a missin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +15,6 @@ from cachelib.file import FileSystemCache
 from app.sessions import SESSION_KEY_PREFIX
 from tests.support.http import (
     SCOPES_WITHOUT_ADMIN,
-    PortalFarm,
     csrf_token,
     follow,
     get,
@@ -37,28 +35,13 @@ from tests.support.servers import PortalServer
 SIGN_IN_AGAIN = "Sign in again"
 
 
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("security-session"), slots=3) as farm:
-        yield farm
-
-
-@pytest.fixture(scope="module")
-def portals(farm: PortalFarm) -> dict[str, PortalServer]:
-    default, eager, uncached = farm.portals_with(
-        {},
-        # Every request is inside the refresh margin of a one-hour access token.
-        {"TOKEN_REFRESH_MARGIN_SECONDS": "3601"},
-        # Every page view reads Cognito, so it meets a token gone bad since the last one.
-        {"STATUS_CACHE_SECONDS": "0"},
-    )
-    return {"default": default, "eager_refresh": eager, "reads_every_page": uncached}
-
-
-@pytest.fixture(scope="module")
-def portal(portals: dict[str, PortalServer]) -> PortalServer:
-    """The portal as deployed by default without Redis (one gunicorn worker, the disk store)."""
-    return portals["default"]
+PORTALS = {
+    "default": {},
+    # Every request is inside the refresh margin of a one-hour access token.
+    "eager_refresh": {"TOKEN_REFRESH_MARGIN_SECONDS": "3601"},
+    # Every page view reads Cognito, so it meets a token gone bad since the last one.
+    "reads_every_page": {"STATUS_CACHE_SECONDS": "0"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +49,6 @@ def reading(portals: dict[str, PortalServer]) -> PortalServer:
     """A portal whose every page view reads the status (``STATUS_CACHE_SECONDS=0``): a page
     view is then the next Cognito call, and meets whatever became of the token."""
     return portals["reads_every_page"]
-
-
-@pytest.fixture
-def cognito(farm: PortalFarm) -> Iterator:
-    assert farm.cognito is not None
-    farm.cognito.reset()
-    yield farm.cognito
-    farm.cognito.reset()
 
 
 def parse_set_cookie(header: str) -> tuple[str, str, dict[str, str]]:

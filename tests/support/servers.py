@@ -83,7 +83,7 @@ class PortalServer:
         return self.log_path.read_text(errors="replace").splitlines()
 
 
-def portal_env(
+def gunicorn_env(
     stand_in: LocalCognito,
     port: int,
     tmp_dir: Path,
@@ -91,6 +91,8 @@ def portal_env(
     public_client: bool = False,
     **overrides: str,
 ) -> dict[str, str]:
+    """The environment of a portal under gunicorn on ``port`` against ``stand_in`` (the unit
+    tests' settings, with no server, are ``tests.support.unit.portal_env``)."""
     base_url = f"http://127.0.0.1:{port}"
     env = {
         key: value
@@ -122,3 +124,25 @@ def portal_env(
     )
     env.update(overrides)
     return env
+
+
+@dataclass
+class Stack:
+    """A stand-in and the portal wired to it (the end-to-end tests' world)."""
+
+    cognito: LocalCognito
+    portal: PortalServer
+
+    def reset(self) -> None:
+        self.cognito.reset()
+
+    def inject(self, operation: str, error: str, message: str = "", times: int = 1) -> None:
+        response = requests.post(
+            f"{self.cognito.url}/_local/faults",
+            json={"operation": operation, "error": error, "message": message, "times": times},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.cognito.url}/_local/faults", json={}, timeout=5).raise_for_status()
