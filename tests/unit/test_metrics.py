@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from botocore.exceptions import ReadTimeoutError
 from flask import Flask
 from prometheus_client import REGISTRY
@@ -23,6 +24,7 @@ from app import create_app, metrics
 from app.config import ConfigError, load_settings
 from app.errors import PortalError
 from app.observability import JsonFormatter, redact
+from app.sessions import counted
 from tests.support.unit import ACCESS_TOKEN, get_user_response, portal_env
 from tests.unit.oauth import use_local_metadata
 
@@ -171,6 +173,13 @@ def test_an_unreachable_redis_is_a_connection_failure(tmp_path) -> None:
     before = sample("session_store_errors_total", kind="connection")
     assert client.get("/").status_code == 503
     assert sample("session_store_errors_total", kind="connection") == before + 1
+
+
+def test_a_redis_timeout_is_a_timeout_not_a_connection_failure() -> None:
+    before = sample("session_store_errors_total", kind="timeout")
+    error = redis.exceptions.TimeoutError("Timeout reading from socket")
+    assert counted(error) is error
+    assert sample("session_store_errors_total", kind="timeout") == before + 1
 
 
 # --- the quota buckets' functions ----------------------------------------------------------
@@ -350,3 +359,12 @@ def test_the_operators_folder_is_made_when_missing(monkeypatch, tmp_path) -> Non
     monkeypatch.setenv(metrics.MULTIPROC_ENV, str(configured))
     assert metrics.prepare_multiprocess_dir().path == configured
     assert configured.is_dir()
+
+
+def test_a_dead_workers_live_gauges_go(monkeypatch, tmp_path) -> None:
+    """gunicorn's ``child_exit``: what ``mark_process_dead`` removes (only ``live*`` gauges)."""
+    monkeypatch.setenv(metrics.MULTIPROC_ENV, str(tmp_path))
+    (tmp_path / "gauge_livesum_4711.db").write_bytes(b"")
+    (tmp_path / "counter_4711.db").write_bytes(b"")
+    metrics.worker_exited(4711)
+    assert [p.name for p in tmp_path.iterdir()] == ["counter_4711.db"]

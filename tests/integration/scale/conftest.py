@@ -115,7 +115,7 @@ class Farm:
 
 @pytest.fixture(scope="session")
 def farm(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
-    ports = [free_port() for _ in range(6)]
+    ports = [free_port() for _ in range(7)]
     cognito = LocalCognito(seed_for(*(f"http://127.0.0.1:{p}" for p in ports))).start()
     farm = Farm(cognito, redis_server, tmp_path_factory.mktemp("scale"), ports)
     try:
