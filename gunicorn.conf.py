@@ -141,7 +141,13 @@ _metrics_dir: _metrics.MultiprocessDir | None = None
 
 def on_starting(server: Arbiter) -> None:
     global _metrics_dir
-    _metrics_dir = _metrics.prepare_multiprocess_dir()
+    try:
+        _metrics_dir = _metrics.prepare_multiprocess_dir()
+    except OSError as error:
+        raise SystemExit(
+            f"mfa-portal: {_metrics.MULTIPROC_ENV}={os.environ.get(_metrics.MULTIPROC_ENV)!r} "
+            f"can't be used: {error.strerror or error}; expected a folder the portal may write"
+        ) from None
     server.log.info(
         "metrics folder ready",
         extra={

@@ -368,3 +368,16 @@ def test_a_dead_workers_live_gauges_go(monkeypatch, tmp_path) -> None:
     (tmp_path / "counter_4711.db").write_bytes(b"")
     metrics.worker_exited(4711)
     assert [p.name for p in tmp_path.iterdir()] == ["counter_4711.db"]
+
+
+def test_an_unusable_operator_folder_stops_start_up_naming_it(tmp_path) -> None:
+    """In a process of its own: loading gunicorn.conf.py patches gunicorn (the Server header)."""
+    not_a_folder = tmp_path / "metrics"
+    not_a_folder.write_text("a file")
+    script = "import runpy\nrunpy.run_path('gunicorn.conf.py')['on_starting'](None)\n"
+    env = {**os.environ, **portal_env(tmp_path), metrics.MULTIPROC_ENV: str(not_a_folder)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"mfa-portal: PROMETHEUS_MULTIPROC_DIR='{not_a_folder}'")
