@@ -34,7 +34,11 @@ _QUERY_SECRET = re.compile(
 )
 #: A credential as an ``Authorization`` header carries it (``Bearer <token>``, ``Basic <...>``),
 #: e.g. a header dump in a traceback: the ``/metrics`` token, an access token that is no JWT.
-_AUTHORIZATION = re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+#: (Spelled without IGNORECASE and a word boundary: a first-character set keeps the scan of every
+#: log field as cheap as the other patterns'.)
+_AUTHORIZATION = re.compile(
+    r"([Bb](?:[Ee][Aa][Rr][Ee][Rr]|[Aa][Ss][Ii][Cc])\s+)[A-Za-z0-9._~+/=-]{8,}"
+)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
