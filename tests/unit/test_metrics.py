@@ -279,6 +279,7 @@ def test_the_token_is_never_logged(app_with_token, caplog) -> None:
 def test_redaction_hides_authorization_credentials_not_prose() -> None:
     assert redact(f"Authorization: Bearer {TOKEN}") == "Authorization: Bearer [redacted]"
     assert redact("Authorization: Basic dXNlcjpwYXNzd29yZA==") == "Authorization: Basic [redacted]"
+    assert redact(f"AUTHORIZATION: BEARER {TOKEN}") == "AUTHORIZATION: BEARER [redacted]"
     assert redact("a bearer of good news") == "a bearer of good news"
 
 
