@@ -14,7 +14,8 @@ from .cognito import CognitoService
 from .config import Settings, load_settings
 from .extensions import signed_in_user
 from .forms import csrf_field
-from .health import ProbeDispatcher, create_probe_app
+from .health import ProbeDispatcher, create_probe_app, probe_paths
+from .metrics import init_request_metrics
 from .notices import action_link
 from .observability import configure_logging, init_request_logging, log_unexpected_error
 from .pacing import build_pacer
@@ -89,9 +90,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     probes = create_probe_app(settings, store)
     for each in (app, probes):
         init_request_logging(each)
+        init_request_metrics(each)
         init_headers(each, settings)
     portal_only = TrustedHostGuard(app.wsgi_app, trusted_hosts(settings))
-    app.wsgi_app = ProbeDispatcher(portal_only, probes.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = ProbeDispatcher(  # type: ignore[method-assign]
+        portal_only, probes.wsgi_app, probe_paths(settings)
+    )
     init_proxy(app, settings)
     init_sessions(app, settings, store, cognito.revoke_refresh_token_quietly)
     init_rate_limits(app, settings)

@@ -29,6 +29,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from .config import Settings
 from .errors import PortalError
+from .metrics import timed_cognito_call
 from .pacing import Pacer, QuotaExhaustedError
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,10 @@ class CognitoService:
         return client
 
     def _call(self, operation: str, variant: str | None = None, **params: Any) -> dict[str, Any]:
+        with timed_cognito_call(operation):
+            return self._send(operation, variant, **params)
+
+    def _send(self, operation: str, variant: str | None, **params: Any) -> dict[str, Any]:
         method = getattr(self.client, botocore.xform_name(operation))
         try:
             response: dict[str, Any] = method(**params)

@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -30,6 +30,9 @@ _PHONE_REGION = re.compile(r"^[A-Z]{2}$")
 #: What an authenticator app shows above the account's codes: printable, no ":" (which separates
 #: issuer and account in an ``otpauth://`` label), at most 64 characters.
 _ISSUER = re.compile(r"^[^:\x00-\x1f\x7f]{1,64}$")
+#: A bearer token as an ``Authorization`` header carries it (RFC 6750's ``b64token``).
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
+METRICS_TOKEN_MIN_LENGTH = 32
 
 
 T = TypeVar("T", int, float)
@@ -83,6 +86,8 @@ class Settings:
     log_format: str = "json"
     pool_mfa: str = "optional"
     authenticator_issuer: str = "Account security"
+    #: ``/metrics`` answers only ``Authorization: Bearer`` this; unset, it is not there (404).
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def https(self) -> bool:
@@ -204,6 +209,23 @@ def _phone_regions(env: Mapping[str, str], default_region: str) -> frozenset[str
     return regions
 
 
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    """Never echoed in an error: the value is a secret."""
+    token = _optional(env, "METRICS_TOKEN")
+    if token is None:
+        return None
+    if not _TOKEN.match(token):
+        raise ConfigError(
+            "METRICS_TOKEN is malformed: expected letters, digits and - . _ ~ + / only, "
+            "e.g. from: openssl rand -hex 32"
+        )
+    if len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise ConfigError(
+            f"METRICS_TOKEN is too short: expected at least {METRICS_TOKEN_MIN_LENGTH} characters"
+        )
+    return token
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise ``ConfigError`` on the first bad one."""
     env = os.environ if env is None else env
@@ -294,6 +316,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         pool_mfa=pool_mfa,
         authenticator_issuer=issuer,
+        metrics_token=_metrics_token(env),
     )
 
 

@@ -19,6 +19,8 @@ from localcognito.seed import DEFAULT_SEED, with_portals
 from localcognito.server import LocalCognito
 
 ROOT = Path(__file__).resolve().parents[2]
+#: ``mfa-portal serve``, as the Procfile runs it.
+SERVE = [sys.executable, "-m", "app.cli", "serve"]
 
 
 def free_port() -> int:
@@ -42,6 +44,8 @@ class PortalServer:
     app: str = "app:create_app()"
     process: subprocess.Popen[bytes] | None = None
     startup_s: float = 0.0
+    #: Instead of gunicorn with ``app``: e.g. ``mfa-portal serve`` (``SERVE``).
+    command: list[str] | None = None
 
     @property
     def url(self) -> str:
@@ -51,7 +55,7 @@ class PortalServer:
         log = self.log_path.open("ab")
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
+            self.command or [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT,
             env=self.env,
             stdout=log,

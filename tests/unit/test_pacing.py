@@ -289,3 +289,22 @@ def test_the_request_line_says_how_long_the_request_waited_for_its_places(tmp_pa
     person.get("/")
     lines = [r for r in caplog.records if getattr(r, "event", "") == "request"]
     assert [getattr(r, "quota_wait_ms", None) for r in lines] == [0.0, 250.0, None]
+
+
+def test_operators_see_the_wait_the_refusal_and_the_bucket_level_in_metrics():
+    from prometheus_client import REGISTRY
+
+    def sample(name: str) -> float:
+        value = REGISTRY.get_sample_value(f"mfa_portal_{name}", {"category": "UserUpdate"})
+        return value or 0.0
+
+    refused, waits = sample("quota_exhausted_total"), sample("quota_wait_seconds_count")
+    pacer = Pacer({"UserUpdate": Rate(2, burst=2)}, 0.4, LocalSchedule(Clock()), Recorder())
+    pacer.before_attempt("SetUserSettings")
+    assert sample("quota_tokens") == 1
+    pacer.before_attempt("SetUserSettings")
+    assert sample("quota_tokens") == 0
+    with pytest.raises(QuotaExhaustedError):
+        pacer.before_attempt("SetUserSettings")
+    assert sample("quota_exhausted_total") == refused + 1
+    assert sample("quota_wait_seconds_count") == waits + 2

@@ -65,10 +65,10 @@ def own_redis(redis_server: RedisServer) -> RedisServer:
 def redis_farm(
     redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SharedRedisFarm]:
-    """One stand-in seeded for six portal addresses; the tests start instances on them."""
+    """One stand-in seeded for seven portal addresses; the tests start instances on them."""
     farm = SharedRedisFarm(tmp_path_factory.mktemp("scale"), redis=redis_server)
     try:
-        yield farm.start(slots=6)
+        yield farm.start(slots=7)
     finally:
         farm.stop()
 
