@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, get_flashed_messages, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .auth import fresh_signin_required, login_required
@@ -59,8 +59,21 @@ def status_or_error() -> MfaStatus | PortalError:
 def status_unavailable(
     template: str, error: PortalError, **context: object
 ) -> tuple[str, int, dict[str, str]]:
-    """``template`` with the failure in place of the status: 503, and when to try again."""
-    page = render_template(template, status=None, error=notice(error), **context)
+    """``template`` with the failure in place of the status: 503, and when to try again. The
+    failure is said once: not again when a change that just failed flashed the same words."""
+    said = notice(error)
+    flashed = [
+        message.get("text")
+        for _, message in get_flashed_messages(with_categories=True)
+        if isinstance(message, dict)
+    ]
+    page = render_template(
+        template,
+        status=None,
+        unavailable=True,
+        error=None if said["text"] in flashed else said,
+        **context,
+    )
     return page, 503, retry_after_header(error)
 
 

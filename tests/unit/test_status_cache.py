@@ -12,6 +12,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 from flask import Flask
+from markupsafe import escape
 
 from app import create_app
 from app.cognito import SMS_MFA_OPTION, mfa_status_from_user
@@ -299,3 +300,20 @@ def test_a_change_refused_with_nothing_changed_keeps_the_status_shown(
     assert "SMS MFA: Off" in after.text
     assert "The sign-in service is busy." in after.text
     assert cognito_calls == ["GetUser", "GetUser", "SetUserSettings"]
+
+
+def test_a_failure_flashed_by_the_change_is_not_said_again_by_the_page(
+    app: Flask, signed_in, stubber
+):
+    """Turning on can't read the number (Cognito throttles), and the page after can't either:
+    the person reads the sentence once."""
+    app.extensions["mfa_portal.status_cache"].window = 0  # the page after must read, and fail
+    read(stubber)
+    page = signed_in.get("/settings/mfa")
+    stubber.add_client_error("get_user", "TooManyRequestsException", "Too many")
+    signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    stubber.add_client_error("get_user", "TooManyRequestsException", "Too many")
+    after = signed_in.get("/settings/mfa")
+    assert after.status_code == 503
+    assert after.text.count("The sign-in service is busy.") == 1
+    assert str(escape("We couldn't load your settings")) in after.text
