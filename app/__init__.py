@@ -28,7 +28,7 @@ from .security import (
     redis_client,
 )
 from .sessions import SessionStoreError, init_sessions
-from .status_cache import StatusCache, init_status_cache
+from .status_cache import StatusCache, init_status_cache, note_cognito_write
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
     store = redis_client(settings)
-    cognito = CognitoService(settings, build_pacer(settings, store))
+    cognito = CognitoService(settings, build_pacer(settings, store), note_cognito_write)
     app.extensions["mfa_portal.settings"] = settings
     app.extensions["mfa_portal.cognito"] = cognito
     app.extensions["mfa_portal.redis"] = store

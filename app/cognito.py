@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +112,15 @@ def mfa_status_from_user(response: dict[str, Any]) -> MfaStatus:
 class CognitoService:
     """Thin, typed wrapper over the cognito-idp client for one app client."""
 
-    def __init__(self, settings: Settings, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pacer: Pacer | None = None,
+        on_write: Callable[[str], None] | None = None,
+    ) -> None:
         self._settings = settings
         self._pacer = pacer
+        self._on_write = on_write
         self._client: Any = None
         self._client_pid: int | None = None
         self._lock = threading.Lock()
@@ -145,6 +152,8 @@ class CognitoService:
         return client
 
     def _call(self, operation: str, variant: str | None = None, **params: Any) -> dict[str, Any]:
+        if self._on_write is not None and operation in WRITE_OPERATIONS:
+            self._on_write(operation)
         with timed_cognito_call(operation):
             return self._send(operation, variant, **params)
 

@@ -77,6 +77,7 @@ class Settings:
     rate_limit_codes: str = "5 per 10 minutes"
     rate_limit_texts_per_number: str = "10 per day"
     rate_limit_texts_global: str = "1000 per hour"
+    rate_limit_status_reads: str = "60 per minute"
     phone_default_region: str = "US"
     #: Countries whose numbers may be texted; empty: every country.
     phone_allowed_regions: frozenset[str] = frozenset()
@@ -308,6 +309,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_codes=_rate(env, "RATE_LIMIT_CODES", "5 per 10 minutes"),
         rate_limit_texts_per_number=_rate(env, "RATE_LIMIT_TEXTS_PER_NUMBER", "10 per day"),
         rate_limit_texts_global=_rate(env, "RATE_LIMIT_TEXTS_GLOBAL", "1000 per hour"),
+        rate_limit_status_reads=_rate(env, "RATE_LIMIT_STATUS_READS", "60 per minute"),
         phone_default_region=phone_default_region,
         phone_allowed_regions=_phone_regions(env, phone_default_region),
         phone_allow_voip=_flag(env, "PHONE_ALLOW_VOIP", False),

@@ -368,6 +368,14 @@ CATALOG: dict[str, CatalogEntry] = {
         operator_hint="no place in the portal's schedule of Cognito calls within "
         "COGNITO_QUOTA_WAIT_SECONDS (COGNITO_RATE_* for the category); the call was not sent",
     ),
+    "portal:status_reads": CatalogEntry(
+        "You've loaded your settings many times in a short while.",
+        "Please wait a minute, then try again.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        operator_hint="one person's page views past RATE_LIMIT_STATUS_READS that needed a "
+        "GetUser (status cache misses)",
+    ),
     "portal:unknown": CatalogEntry(
         "Something went wrong on our side.",
         "Please try again; contact support if it keeps happening.",

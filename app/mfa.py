@@ -19,7 +19,14 @@ from .phone_numbers import mask
 from .protection import PoolMfa, Protection, describe
 from .security import limit_changes
 from .session_lifecycle import call_with_token
-from .status_cache import forget_status, keep_status, remember_status, remembered_status
+from .status_cache import (
+    forget_status,
+    keep_status,
+    remember_status,
+    remembered_status,
+    spend_status_read,
+    status_generation,
+)
 
 bp = Blueprint("mfa", __name__)
 
@@ -35,14 +42,22 @@ def protection_of(status: MfaStatus) -> Protection:
 def current_status() -> MfaStatus:
     """Cognito's state at this moment (one GetUser), for decisions a page shown earlier can't
     make: the number may have changed since in another tab. Remembered for the pages after."""
+    generation = status_generation()
     status = call_with_token(service().get_mfa_status)
-    remember_status(status)
+    remember_status(status, generation)
     return status
 
 
 def shown_status() -> MfaStatus:
-    """The status to show: as read or set within ``STATUS_CACHE_SECONDS``, else read now."""
-    return remembered_status() or current_status()
+    """The status to show: as read or set within ``STATUS_CACHE_SECONDS``, else read now (within
+    the person's budget of reads: one person's reloads must not spend everyone's quota)."""
+    remembered = remembered_status()
+    if remembered is not None:
+        return remembered
+    wait = spend_status_read()
+    if wait is not None:
+        raise PortalError("portal:status_reads", retry_after=wait)
+    return current_status()
 
 
 def status_or_error() -> MfaStatus | PortalError:
@@ -112,14 +127,14 @@ def change() -> Response | str:
         # Cognito would go on asking for a second step: an "off" that doesn't take effect.
         return _refuse(PortalError("InvalidParameterException", variant="disable_sms_mfa"), event)
     try:
-        known = current_status() if form.wants_on else remembered_status()
+        generation = status_generation()
+        known = current_status() if form.wants_on else None
         if form.wants_on and not known.can_enable_sms_mfa:
             return _refuse(
                 PortalError("InvalidParameterException", variant="enable_sms_mfa"), event
             )
         if not form.wants_on and form.confirmed.data != "yes":
             status = shown_status()
-            keep_status()
             return render_template(
                 "mfa/confirm_off.html", protection=protection_of(status), status=status
             )
@@ -131,8 +146,9 @@ def change() -> Response | str:
             forget_status()  # e.g. a change that timed out may have been made after all
         return change_failed(error, event, "mfa.settings_page")
     if known is not None:
-        # The page after the redirect shows what this change set, without reading it back.
-        remember_status(replace(known, sms_mfa_enabled=form.wants_on))
+        # The page after the redirect shows what turning on set, without reading it back. (Not
+        # after turning off: SMS may stay on in Cognito's newer setting, so the page asks.)
+        remember_status(replace(known, sms_mfa_enabled=True), generation)
     audit(event, "ok", cognito_request_id=request_id)
     text = "SMS MFA is now on." if form.wants_on else "SMS MFA is now off."
     flash_notice(f"{text} Below is what your next sign-in will ask.", "success")

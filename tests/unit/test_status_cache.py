@@ -4,6 +4,7 @@ and nothing the person did is ever shown stale."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -65,10 +66,12 @@ def test_turning_on_costs_two_calls_and_the_page_after_shows_it_on(
     assert cognito_calls[1:] == ["GetUser", "SetUserSettings"]
 
 
-def test_turning_off_costs_one_call_from_a_page_read_within_the_window(
+def test_turning_off_costs_the_change_and_the_page_after_reads_what_cognito_kept(
     signed_in, stubber, cognito_calls
 ):
-    read(stubber, legacy_sms=True)
+    """SetUserSettings clears only the legacy SMS setting: if SMS is on in the newer one too,
+    Cognito keeps it on, so the page after asks rather than say "off" from what was asked."""
+    read(stubber, legacy_sms=True, mfa_settings=["SMS_MFA"])
     page = signed_in.get("/settings/mfa")
     confirm = signed_in.post(
         "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "off"}
@@ -79,10 +82,11 @@ def test_turning_off_costs_one_call_from_a_page_read_within_the_window(
         "/settings/mfa",
         data={"csrf_token": csrf_token(confirm.text), "enable": "off", "confirmed": "yes"},
     )
+    read(stubber, mfa_settings=["SMS_MFA"])
     after = signed_in.get("/settings/mfa")
     assert "SMS MFA is now off" in after.text
-    assert "SMS MFA: Off" in after.text
-    assert cognito_calls == ["GetUser", "SetUserSettings"]
+    assert "SMS MFA: On" in after.text  # what Cognito holds, not what was asked
+    assert cognito_calls == ["GetUser", "SetUserSettings", "GetUser"]
 
 
 def test_a_refused_change_leaves_the_read_status_shown(signed_in, stubber, cognito_calls):
@@ -120,8 +124,23 @@ def test_a_change_whose_outcome_is_unknown_is_read_again(app, signed_in):
     assert calls == ["GetUser", "GetUser", "SetUserSettings", "GetUser"]
 
 
-def test_any_other_post_by_the_person_drops_the_status(signed_in, stubber, cognito_calls):
-    """A phone number asked for (even one refused) may change what the page must say."""
+def test_a_change_asked_of_cognito_drops_the_status(signed_in, stubber, cognito_calls):
+    """A new phone number (asked of Cognito, whatever the answer) may change the page."""
+    read(stubber)
+    page = signed_in.get("/settings/phone")
+    stubber.add_client_error("update_user_attributes", "CodeDeliveryFailureException", "no")
+    signed_in.post(
+        "/settings/phone",
+        data={"csrf_token": csrf_token(page.text), "country": "US", "phone_number": "2025550143"},
+    )
+    read(stubber)
+    signed_in.get("/settings/mfa")
+    assert cognito_calls == ["GetUser", "UpdateUserAttributes", "GetUser"]
+
+
+def test_a_post_that_asks_cognito_nothing_keeps_the_status(signed_in, stubber, cognito_calls):
+    """A refused form, a forged CSRF token or a cancelled set-up change nothing at Cognito: no
+    reason to spend a read (and no way for one person to spend everyone's)."""
     read(stubber)
     page = signed_in.get("/settings/phone")
     refused = signed_in.post(
@@ -129,10 +148,34 @@ def test_any_other_post_by_the_person_drops_the_status(signed_in, stubber, cogni
         data={"csrf_token": csrf_token(page.text), "country": "US", "phone_number": "12"},
     )
     assert refused.status_code == 400  # shown again from what was read for the page
+    forged = signed_in.post("/settings/mfa", data={"csrf_token": "forged", "enable": "on"})
+    assert forged.status_code == 400
+    cancelled = signed_in.post(
+        "/settings/authenticator/cancel", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert cancelled.status_code == 303
+    assert "SMS MFA: Off" in signed_in.get("/settings/mfa").text
     assert cognito_calls == ["GetUser"]
-    read(stubber)
-    signed_in.get("/settings/mfa")
-    assert cognito_calls == ["GetUser", "GetUser"]
+
+
+def test_one_persons_reads_past_their_budget_say_wait(tmp_path, stubber_for):
+    app = create_app(
+        load_settings(
+            portal_env(tmp_path, STATUS_CACHE_SECONDS="0", RATE_LIMIT_STATUS_READS="2 per minute")
+        )
+    )
+    person = app.test_client()
+    sign_in(person)
+    with stubber_for(app) as (stubber, calls):
+        read(stubber)
+        read(stubber)
+        assert person.get("/settings/mfa").status_code == 200
+        assert person.get("/settings/mfa").status_code == 200
+        third = person.get("/settings/mfa")
+        assert third.status_code == 503
+        assert 1 <= int(third.headers["Retry-After"]) <= 60
+        assert str(escape(lookup("portal:status_reads").message)) in third.text
+        assert calls == ["GetUser", "GetUser"]
 
 
 def test_each_person_has_their_own_entry(app: Flask, stubber, cognito_calls):
@@ -216,7 +259,7 @@ class Clock:
 def test_an_entry_lasts_the_window_and_no_longer():
     clock = Clock()
     cache = StatusCache(20, clock=clock)
-    cache.put("sub-alice", ALICE)
+    cache.put("sub-alice", ALICE, 0)
     clock.now += 19.9
     assert cache.get("sub-alice") == ALICE
     clock.now += 0.1
@@ -225,8 +268,8 @@ def test_an_entry_lasts_the_window_and_no_longer():
 
 def test_forget_drops_only_that_person():
     cache = StatusCache(20)
-    cache.put("sub-alice", ALICE)
-    cache.put("sub-bob", ALICE)
+    cache.put("sub-alice", ALICE, 0)
+    cache.put("sub-bob", ALICE, 0)
     cache.forget("sub-alice")
     assert cache.get("sub-alice") is None
     assert cache.get("sub-bob") == ALICE
@@ -235,15 +278,37 @@ def test_forget_drops_only_that_person():
 def test_a_process_keeps_a_bounded_number_of_entries():
     cache = StatusCache(20)
     for n in range(LOCAL_ENTRIES + 1):
-        cache.put(f"sub-{n}", ALICE)
+        cache.put(f"sub-{n}", ALICE, 0)
     assert cache.get("sub-0") is None
     assert cache.get("sub-1") == ALICE
     assert cache.get(f"sub-{LOCAL_ENTRIES}") == ALICE
 
 
+def test_a_status_read_before_a_drop_is_never_written_after_it():
+    """Tab A reads, tab B changes the number (drop), A's slow change ends: A's status is old."""
+    cache = StatusCache(20)
+    seen = cache.generation("sub-alice")
+    cache.forget("sub-alice")
+    cache.put("sub-alice", ALICE, seen)
+    assert cache.get("sub-alice") is None
+    cache.put("sub-alice", ALICE, cache.generation("sub-alice"))
+    assert cache.get("sub-alice") == ALICE
+
+
+def test_sessions_signed_in_before_signing_out_everywhere_get_no_entry():
+    wall = Clock()
+    cache = StatusCache(20, wall_clock=wall)
+    before = wall.now - 60
+    cache.signed_out_everywhere("sub-alice")
+    wall.now += 5
+    cache.put("sub-alice", ALICE, cache.generation("sub-alice"))  # a new sign-in's page
+    assert cache.get("sub-alice", signed_in_at=before) is None
+    assert cache.get("sub-alice", signed_in_at=wall.now) == ALICE
+
+
 def test_a_window_of_zero_keeps_nothing():
     cache = StatusCache(0)
-    cache.put("sub-alice", ALICE)
+    cache.put("sub-alice", ALICE, 0)
     assert cache.get("sub-alice") is None
 
 
@@ -258,23 +323,40 @@ def store():
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
     yield client
-    client.delete("mfa-portal-status:sub-unit-test")
+    client.delete(
+        "mfa-portal-status:sub-unit-test",
+        "mfa-portal-status:generation:sub-unit-test",
+        "mfa-portal-status:signed-out:sub-unit-test",
+    )
     client.close()
 
 
 def test_in_redis_every_worker_sees_one_entry_that_expires(store):
     first, second = StatusCache(20, store), StatusCache(20, store)
-    first.put("sub-unit-test", ALICE)
+    first.put("sub-unit-test", ALICE, first.generation("sub-unit-test"))
     assert second.get("sub-unit-test") == ALICE
     assert 0 < store.ttl("mfa-portal-status:sub-unit-test") <= 20
     second.forget("sub-unit-test")
     assert first.get("sub-unit-test") is None
 
 
+def test_in_redis_a_stale_read_is_not_written_and_old_sessions_get_nothing(store):
+    cache = StatusCache(20, store)
+    seen = cache.generation("sub-unit-test")
+    cache.forget("sub-unit-test")
+    cache.put("sub-unit-test", ALICE, seen)
+    assert cache.get("sub-unit-test") is None
+    signed_in_at = time.time() - 1
+    cache.signed_out_everywhere("sub-unit-test")
+    cache.put("sub-unit-test", ALICE, cache.generation("sub-unit-test"))
+    assert cache.get("sub-unit-test", signed_in_at=signed_in_at) is None
+    assert cache.get("sub-unit-test", signed_in_at=time.time() + 1) == ALICE
+
+
 def test_with_redis_down_nothing_is_cached_and_nothing_fails():
     down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     cache = StatusCache(20, down)
-    cache.put("sub-alice", ALICE)
+    cache.put("sub-alice", ALICE, cache.generation("sub-alice"))
     assert cache.get("sub-alice") is None
     cache.forget("sub-alice")
 
