@@ -167,7 +167,10 @@ class CognitoService:
             raise _transport_error(operation, exc) from None
         except QuotaExhaustedError as busy:
             raise PortalError(
-                "portal:busy", operation=operation, retry_after=busy.retry_after
+                "portal:busy",
+                operation=operation,
+                variant=None if operation in WRITE_OPERATIONS else "read",
+                retry_after=busy.retry_after,
             ) from None
         except ParamValidationError:
             log.error(

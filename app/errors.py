@@ -368,6 +368,14 @@ CATALOG: dict[str, CatalogEntry] = {
         operator_hint="no place in the portal's schedule of Cognito calls within "
         "COGNITO_QUOTA_WAIT_SECONDS (COGNITO_RATE_* for the category); the call was not sent",
     ),
+    "portal:busy:read": CatalogEntry(
+        "Many people are using this service right now, so we can't show your settings yet.",
+        "Please try again in a few seconds.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        operator_hint="no place in the portal's schedule of Cognito reads (UserRead) within "
+        "COGNITO_QUOTA_WAIT_SECONDS (COGNITO_RATE_USER_READ); the call was not sent",
+    ),
     "portal:status_reads": CatalogEntry(
         "You've loaded your settings many times in a short while.",
         "Please wait a minute, then try again.",

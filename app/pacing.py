@@ -59,8 +59,8 @@ DRY_LOG_INTERVAL_SECONDS = 10.0
 
 # KEYS[1]: the category's theoretical arrival time (TAT), in microseconds of Redis's clock.
 # ARGV: interval (µs between calls at the rate), burst tolerance (µs), the wait bound (µs).
-# Returns {wait µs, tokens left} when a place is taken, {-1, µs until one is free} when none is
-# free within the bound (nothing is taken then).
+# Returns {wait µs, tokens the bucket held when the call came} when a place is taken, and
+# {-1, µs until one is free} when none is free within the bound (nothing is taken then).
 _RESERVE = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
@@ -72,11 +72,11 @@ if tat < now then tat = now end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
 if wait > bound then return {-1, wait} end
+local level = math.floor((tolerance + interval - (tat - now)) / interval + 0.000001)
+if level < 0 then level = 0 end
 local new_tat = tat + interval
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1000)
-local left = math.floor((tolerance + interval - (new_tat - now)) / interval)
-if left < 0 then left = 0 end
-return {wait, left}
+return {wait, level}
 """
 
 
@@ -92,10 +92,11 @@ class QuotaExhaustedError(Exception):
 
 @dataclass(frozen=True)
 class Reservation:
-    """A place taken in the schedule: wait this long, then call; ``tokens_left`` after it."""
+    """A place taken in the schedule: wait this long, then call. ``tokens`` is the bucket's
+    level when the call came (its burst when idle, 0 when the call had to queue)."""
 
     wait: float
-    tokens_left: float
+    tokens: float
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,8 @@ class LocalSchedule:
             if wait > bound:
                 return wait
             self._next[category] = tat + rate.interval
-            left = (rate.tolerance + rate.interval - (tat + rate.interval - now)) / rate.interval
-            return Reservation(wait, max(math.floor(left + 1e-9), 0))
+            level = (rate.tolerance + rate.interval - (tat - now)) / rate.interval
+            return Reservation(wait, max(math.floor(level + 1e-6), 0))
 
 
 class RedisSchedule:
@@ -188,7 +189,7 @@ class Pacer:
             return
         outcome = self.schedule.reserve(category, rate, self.wait_bound)
         if isinstance(outcome, Reservation):
-            metrics.quota_tokens(category, outcome.tokens_left)
+            metrics.quota_tokens(category, outcome.tokens)
             metrics.quota_wait(category, outcome.wait)
             if has_request_context():
                 g.quota_wait_seconds = g.get("quota_wait_seconds", 0.0) + outcome.wait

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from botocore.awsrequest import AWSResponse
+from markupsafe import escape
 
 from app import create_app
 from app.cognito import CognitoService
@@ -43,7 +44,7 @@ def test_places_are_one_interval_apart_and_none_is_taken_past_the_bound():
     schedule = LocalSchedule(clock)
     rate = Rate(4)  # one call every 0.25 s
     waits = [schedule.reserve("UserUpdate", rate, 0.6) for _ in range(3)]
-    assert waits == [Reservation(0.0, 0), Reservation(0.25, 0), Reservation(0.5, 0)]
+    assert waits == [Reservation(0.0, 1), Reservation(0.25, 0), Reservation(0.5, 0)]
     assert schedule.reserve("UserUpdate", rate, 0.6) == pytest.approx(0.75)
     # the refusal took nothing: once the clock moves on, the next place is where it was
     clock.now += 0.25
@@ -57,15 +58,15 @@ def test_an_idle_bucket_does_not_bank_more_than_its_burst():
     schedule.reserve("UserRead", rate, 1.0)
     clock.now += 60  # a quiet minute
     taken = [schedule.reserve("UserRead", rate, 0.0) for _ in range(4)]
-    assert taken[:3] == [Reservation(0.0, 2), Reservation(0.0, 1), Reservation(0.0, 0)]
+    assert taken[:3] == [Reservation(0.0, 3), Reservation(0.0, 2), Reservation(0.0, 1)]
     assert taken[3] == pytest.approx(0.1)
 
 
 def test_categories_have_schedules_of_their_own():
     schedule = LocalSchedule(Clock())
     rate = Rate(1)
-    assert schedule.reserve("UserUpdate", rate, 0) == Reservation(0.0, 0)
-    assert schedule.reserve("UserRead", rate, 0) == Reservation(0.0, 0)
+    assert schedule.reserve("UserUpdate", rate, 0) == Reservation(0.0, 1)
+    assert schedule.reserve("UserRead", rate, 0) == Reservation(0.0, 1)
     assert isinstance(schedule.reserve("UserUpdate", rate, 0), float)
 
 
@@ -228,8 +229,9 @@ def test_the_busy_page_says_when_to_try_again(tmp_path):
     page = person.get("/settings/phone")  # another page, its own read: no place for 2 s
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "2"
-    assert lookup("portal:busy").summary in page.text
-    assert "Please try again in a few seconds." in page.text
+    # A page view changed nothing and is no update: it says what it couldn't do.
+    assert str(escape(lookup("portal:busy", "read").message)) in page.text
+    assert lookup("portal:busy").summary not in page.text
 
 
 # --- in Redis: one schedule for every worker and instance ----------------------------------
@@ -252,7 +254,7 @@ def test_two_processes_share_one_schedule_in_redis(store):
     client, category = store
     first, second = RedisSchedule(client), RedisSchedule(client)
     rate = Rate(1)  # one a second: a second place is a second away
-    assert first.reserve(category, rate, 5.0) == Reservation(0.0, 0)
+    assert first.reserve(category, rate, 5.0) == Reservation(0.0, 1)
     taken = second.reserve(category, rate, 5.0)
     assert isinstance(taken, Reservation)
     assert 0.9 < taken.wait <= 1.0
@@ -266,7 +268,7 @@ def test_with_redis_down_the_process_paces_alone(caplog):
     down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     fallback = LocalSchedule(Clock())
     schedule = RedisSchedule(down, fallback)
-    assert schedule.reserve("UserUpdate", Rate(1), 0.0) == Reservation(0.0, 0)
+    assert schedule.reserve("UserUpdate", Rate(1), 0.0) == Reservation(0.0, 1)
     assert isinstance(schedule.reserve("UserUpdate", Rate(1), 0.0), float)
     assert any(getattr(r, "event", "") == "quota_store_error" for r in caplog.records)
 
@@ -301,9 +303,9 @@ def test_operators_see_the_wait_the_refusal_and_the_bucket_level_in_metrics():
     refused, waits = sample("quota_exhausted_total"), sample("quota_wait_seconds_count")
     pacer = Pacer({"UserUpdate": Rate(2, burst=2)}, 0.4, LocalSchedule(Clock()), Recorder())
     pacer.before_attempt("SetUserSettings")
-    assert sample("quota_tokens") == 1
+    assert sample("quota_tokens") == 2  # idle: the whole burst
     pacer.before_attempt("SetUserSettings")
-    assert sample("quota_tokens") == 0
+    assert sample("quota_tokens") == 1
     with pytest.raises(QuotaExhaustedError):
         pacer.before_attempt("SetUserSettings")
     assert sample("quota_exhausted_total") == refused + 1

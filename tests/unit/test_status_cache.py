@@ -361,7 +361,11 @@ def test_with_redis_down_nothing_is_cached_and_nothing_fails():
     cache.forget("sub-alice")
 
 
-def test_a_lookup_in_the_catalog_for_busy_says_when_to_try_again():
+def test_a_lookup_in_the_catalog_for_busy_says_when_to_try_again_and_what_was_busy():
+    assert lookup("portal:busy", "read").message == (
+        "Many people are using this service right now, so we can't show your settings yet. "
+        "Nothing was changed. Please try again in a few seconds."
+    )
     assert lookup("portal:busy").message == (
         "Many people are updating their security settings right now. Nothing was changed. "
         "Please try again in a few seconds."
