@@ -106,6 +106,8 @@ class StatusCache:
 
     def generation(self, sub: str) -> int:
         """How many times the person's entry was dropped: read it before reading the status."""
+        if not self.enabled:
+            return 0  # nothing is written: no need to ask Redis
         if self._store is not None:
             try:
                 return int(self._store.get(_key(sub, "generation")) or 0)
@@ -218,7 +220,9 @@ def spend_status_read() -> float | None:
     """Take one of the person's status reads (``RATE_LIMIT_STATUS_READS``): None when taken,
     else the seconds until one is free again."""
     person = signed_in_user()
-    if not person:
+    if not person or not status_cache().enabled:
+        # Without the cache every page view is a read by the operator's choice: nothing to
+        # budget against (and no Redis round trip per page).
         return None
     budget = parse(settings().rate_limit_status_reads)
     keys = ("mfa-portal-limits", "status-reads", person.sub)

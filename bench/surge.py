@@ -51,6 +51,7 @@ PASSWORD = "Bench-Passw0rd!"
 BUSY = str(escape(lookup("portal:busy").summary))
 THROTTLED = str(escape(lookup("TooManyRequestsException").summary))
 READS = str(escape(lookup("portal:status_reads").summary))
+BUSY_READ = str(escape(lookup("portal:busy", "read").summary))
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Outcomes:
 
     def note_other(self, status: int, text: str) -> None:
         """What an unexpected answer said (its alert or title), to be read in the results."""
-        match = re.search(r'role="(?:alert|status)"[^>]*>(.*?)<', text, re.S) or re.search(
+        match = re.search(r'role="(?:alert|status)"[^>]*>\s*<p>(.*?)</p>', text, re.S) or re.search(
             r"<title>(.*?)</title>", text, re.S
         )
         said = f"{status}: {match.group(1).strip() if match else text[:80]}"
@@ -85,7 +86,7 @@ def seen(text: str, served_marker: str) -> str:
         return "throttled"
     if served_marker in text:  # a change done, even if the page after then had to wait
         return "served"
-    if BUSY in text or READS in text:
+    if BUSY in text or BUSY_READ in text or READS in text:
         return "busy"
     return "other"
 
@@ -116,6 +117,8 @@ def page_view(person: Person, url: str, outcomes: Outcomes) -> None:
     try:
         page = person.http.get(f"{url}/settings/mfa", timeout=30)
         outcome = seen(page.text, "SMS MFA:")
+        if outcome == "other":
+            outcomes.note_other(page.status_code, page.text)
     except requests.RequestException:
         outcome = "failed"
     outcomes.record("page_view", outcome, (time.perf_counter() - started) * 1000)
