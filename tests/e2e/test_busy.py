@@ -10,30 +10,17 @@ import requests
 from playwright.sync_api import Page, expect
 
 from app.errors import lookup
-from localcognito.server import LocalCognito
 from tests.support.browser import mfa_badge, screenshot, sign_in
-from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
+from tests.support.servers import Stack, own_stack
 
 
 @pytest.fixture
 def scarce_stack(tmp_path: Path) -> Iterator[Stack]:
     """One place a minute for changes (UserUpdate), and no waiting for one."""
-    port = free_port()
-    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    env = gunicorn_env(
-        cognito,
-        port,
-        tmp_path,
-        COGNITO_RATE_USER_UPDATE="0.0167",
-        COGNITO_QUOTA_WAIT_SECONDS="0",
-        WEB_CONCURRENCY="1",
-    )
-    portal = PortalServer(env, port, tmp_path / "portal.log").start()
-    try:
-        yield Stack(cognito, portal)
-    finally:
-        portal.stop()
-        cognito.stop()
+    with own_stack(
+        tmp_path, COGNITO_RATE_USER_UPDATE="0.0167", COGNITO_QUOTA_WAIT_SECONDS="0"
+    ) as stack:
+        yield stack
 
 
 def set_user_settings_calls(stack: Stack) -> int:

@@ -11,10 +11,9 @@ import requests
 from playwright.sync_api import Page, expect
 
 from app.errors import lookup
-from localcognito.server import LocalCognito
 from localcognito.state import mfa_options
 from tests.support.browser import mfa_badge, screenshot, sign_in
-from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
+from tests.support.servers import Stack, own_stack
 
 READ_TIMEOUT, MAX_ATTEMPTS = 1, 2
 
@@ -75,23 +74,13 @@ def test_not_authorized_ends_the_session_and_leads_back_to_sign_in(
 @pytest.fixture
 def fragile_stack(tmp_path: Path) -> Iterator[Stack]:
     """A stand-in of its own (so it can be stopped) and a portal with a short read timeout."""
-    port = free_port()
-    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    env = gunicorn_env(
-        cognito,
-        port,
+    with own_stack(
         tmp_path,
         COGNITO_READ_TIMEOUT=str(READ_TIMEOUT),
         COGNITO_CONNECT_TIMEOUT="1",
         COGNITO_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
-        WEB_CONCURRENCY="1",
-    )
-    portal = PortalServer(env, port, tmp_path / "portal.log").start()
-    try:
-        yield Stack(cognito, portal)
-    finally:
-        portal.stop()
-        cognito.stop()
+    ) as stack:
+        yield stack
 
 
 def getuser_calls(stack: Stack) -> int:

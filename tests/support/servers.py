@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -150,3 +152,20 @@ class Stack:
 
     def clear_faults(self) -> None:
         requests.delete(f"{self.cognito.url}/_local/faults", json={}, timeout=5).raise_for_status()
+
+
+@contextmanager
+def own_stack(tmp_path: Path, **env: str) -> Iterator[Stack]:
+    """A stand-in of its own and one portal (one worker) with ``env``: for a test that stops
+    the stand-in, or needs settings no other test shares. Both stop, pass or fail."""
+    port = free_port()
+    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
+    try:
+        settings = gunicorn_env(cognito, port, tmp_path, WEB_CONCURRENCY="1", **env)
+        portal = PortalServer(settings, port, tmp_path / "portal.log").start()
+        try:
+            yield Stack(cognito, portal)
+        finally:
+            portal.stop()
+    finally:
+        cognito.stop()

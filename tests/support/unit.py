@@ -90,3 +90,23 @@ def pending_state(client: FlaskClient) -> str:
 def callback(client: FlaskClient, query: str = "code=c") -> Any:
     """The hosted UI sending the browser back to ``/auth/callback`` for its pending sign-in."""
     return client.get(f"/auth/callback?{query}&state={pending_state(client)}")
+
+
+class StreamBody:
+    """A raw HTTP body for botocore's ``AWSResponse``, for tests that answer in ``before-send``."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self) -> Any:
+        yield self._data
+
+
+class ManualClock:
+    """A clock that stands still until the test moves ``now``."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

@@ -7,7 +7,7 @@ from botocore.stub import Stubber
 
 from app import create_app
 from app.config import ConfigError, load_settings
-from tests.support.unit import ACCESS_TOKEN, get_user_response, portal_env
+from tests.support.unit import ACCESS_TOKEN, StreamBody, get_user_response, portal_env
 
 REQUIRED = (
     "SECRET_KEY",
@@ -225,14 +225,6 @@ def test_portal_needs_no_aws_credentials(tmp_path, no_aws_credentials):
     assert status.username == "alice"
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self):
-        yield self._data
-
-
 def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentials):
     """Past the Stubber: the request is built and signed for real, then answered locally."""
     app = create_app(load_settings(portal_env(tmp_path)))
@@ -242,7 +234,7 @@ def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentia
     def answer(request, **_kwargs):
         sent.append(request)
         body = b'{"Username": "alice", "UserAttributes": []}'
-        return AWSResponse(request.url, 200, {"x-amzn-requestid": "req-1"}, _Body(body))
+        return AWSResponse(request.url, 200, {"x-amzn-requestid": "req-1"}, StreamBody(body))
 
     client.meta.events.register("before-send.cognito-idp.GetUser", answer)
     status = app.extensions["mfa_portal.cognito"].get_mfa_status(ACCESS_TOKEN)

@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from app.cognito import SMS_MFA_OPTION
 from app.errors import lookup
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, sign_in
+from tests.support.unit import ACCESS_TOKEN, StreamBody, csrf_token, get_user_response, sign_in
 from tests.unit.botocore_model import model_error_codes
 
 ENABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
@@ -312,14 +312,6 @@ def test_cognito_unreachable_on_get_is_a_503(app, signed_in):
     assert shown(lookup("transport:connection").message) in response.text
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self) -> Any:
-        yield self._data
-
-
 def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
     """Through botocore's real send path: GetUser answers, SetUserSettings times out."""
 
@@ -327,7 +319,7 @@ def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
         if request.headers["X-Amz-Target"].endswith(b".SetUserSettings"):
             raise ReadTimeoutError(endpoint_url=request.url)
         body = json.dumps(get_user_response()).encode()
-        return AWSResponse(request.url, 200, {}, _Body(body))
+        return AWSResponse(request.url, 200, {}, StreamBody(body))
 
     app.extensions["mfa_portal.cognito"].client.meta.events.register(
         "before-send.cognito-idp.*", cognito

@@ -28,19 +28,18 @@ from app.pacing import (
     Reservation,
     build_pacer,
 )
-from tests.support.unit import ACCESS_TOKEN, get_user_response, portal_env, sign_in
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.unit import (
+    ACCESS_TOKEN,
+    ManualClock,
+    StreamBody,
+    get_user_response,
+    portal_env,
+    sign_in,
+)
 
 
 def test_places_are_one_interval_apart_and_none_is_taken_past_the_bound():
-    clock = Clock()
+    clock = ManualClock()
     schedule = LocalSchedule(clock)
     rate = Rate(4)  # one call every 0.25 s
     waits = [schedule.reserve("UserUpdate", rate, 0.6) for _ in range(3)]
@@ -52,7 +51,7 @@ def test_places_are_one_interval_apart_and_none_is_taken_past_the_bound():
 
 
 def test_an_idle_bucket_does_not_bank_more_than_its_burst():
-    clock = Clock()
+    clock = ManualClock()
     schedule = LocalSchedule(clock)
     rate = Rate(10, burst=3)
     schedule.reserve("UserRead", rate, 1.0)
@@ -63,7 +62,7 @@ def test_an_idle_bucket_does_not_bank_more_than_its_burst():
 
 
 def test_categories_have_schedules_of_their_own():
-    schedule = LocalSchedule(Clock())
+    schedule = LocalSchedule(ManualClock())
     rate = Rate(1)
     assert schedule.reserve("UserUpdate", rate, 0) == Reservation(0.0, 1)
     assert schedule.reserve("UserRead", rate, 0) == Reservation(0.0, 1)
@@ -95,14 +94,14 @@ class Recorder:
 
 def test_a_call_waits_for_its_place_then_goes():
     sleep = Recorder()
-    pacer = Pacer({"UserUpdate": Rate(2)}, 1.0, LocalSchedule(Clock()), sleep)
+    pacer = Pacer({"UserUpdate": Rate(2)}, 1.0, LocalSchedule(ManualClock()), sleep)
     pacer.before_attempt("SetUserSettings")
     pacer.before_attempt("SetUserSettings")
     assert sleep.slept == [0.5]
 
 
 def test_past_the_bound_the_call_is_refused_and_logged_once(caplog):
-    pacer = Pacer({"UserUpdate": Rate(2)}, 0.4, LocalSchedule(Clock()), Recorder())
+    pacer = Pacer({"UserUpdate": Rate(2)}, 0.4, LocalSchedule(ManualClock()), Recorder())
     pacer.before_attempt("SetUserSettings")
     with pytest.raises(QuotaExhaustedError) as refused:
         pacer.before_attempt("VerifyUserAttribute")
@@ -118,7 +117,7 @@ def test_past_the_bound_the_call_is_refused_and_logged_once(caplog):
 
 def test_operations_of_unpaced_categories_never_wait():
     sleep = Recorder()
-    pacer = Pacer({"UserUpdate": Rate(1)}, 0.0, LocalSchedule(Clock()), sleep)
+    pacer = Pacer({"UserUpdate": Rate(1)}, 0.0, LocalSchedule(ManualClock()), sleep)
     for _ in range(5):
         pacer.before_attempt("GetUser")  # UserRead has no rate here
         pacer.before_attempt("RevokeToken")  # not in a paced category
@@ -152,14 +151,6 @@ def test_the_defaults_are_about_half_the_documented_quotas(tmp_path):
 # --- on the boto3 client: every attempt, retries included ----------------------------------
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self) -> Any:
-        yield self._data
-
-
 def _service(tmp_path: Any, pacer: Pacer, attempts: int = 3) -> CognitoService:
     settings = load_settings(portal_env(tmp_path, COGNITO_MAX_ATTEMPTS=str(attempts)))
     return CognitoService(settings, pacer)
@@ -168,7 +159,7 @@ def _service(tmp_path: Any, pacer: Pacer, attempts: int = 3) -> CognitoService:
 def test_botocore_retries_on_throttling_take_their_own_places(tmp_path, monkeypatch):
     monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda *_: 0)
     sleep = Recorder()
-    pacer = Pacer({"UserRead": Rate(10)}, 5.0, LocalSchedule(Clock()), sleep)
+    pacer = Pacer({"UserRead": Rate(10)}, 5.0, LocalSchedule(ManualClock()), sleep)
     service = _service(tmp_path, pacer)
     answers = iter([400, 400, 200])
     sent: list[int] = []
@@ -181,7 +172,7 @@ def test_botocore_retries_on_throttling_take_their_own_places(tmp_path, monkeypa
             if status == 400
             else get_user_response()
         )
-        return AWSResponse(request.url, status, {}, _Body(json.dumps(body).encode()))
+        return AWSResponse(request.url, status, {}, StreamBody(json.dumps(body).encode()))
 
     service.client.meta.events.register("before-send.cognito-idp.*", cognito)
     status = service.get_mfa_status(ACCESS_TOKEN)
@@ -192,13 +183,13 @@ def test_botocore_retries_on_throttling_take_their_own_places(tmp_path, monkeypa
 
 
 def test_a_dry_bucket_sends_nothing_and_says_busy(tmp_path):
-    pacer = Pacer({"UserUpdate": Rate(1)}, 0.0, LocalSchedule(Clock()), Recorder())
+    pacer = Pacer({"UserUpdate": Rate(1)}, 0.0, LocalSchedule(ManualClock()), Recorder())
     service = _service(tmp_path, pacer)
     sent: list[str] = []
 
     def cognito(request: Any, **_: Any) -> AWSResponse:
         sent.append(request.headers["X-Amz-Target"].decode())
-        return AWSResponse(request.url, 200, {}, _Body(b"{}"))
+        return AWSResponse(request.url, 200, {}, StreamBody(b"{}"))
 
     service.client.meta.events.register("before-send.cognito-idp.*", cognito)
     service.set_sms_mfa(ACCESS_TOKEN, True)
@@ -220,7 +211,7 @@ def test_the_busy_page_says_when_to_try_again(tmp_path):
     client.meta.events.register(
         "before-send.cognito-idp.*",
         lambda request, **_: AWSResponse(
-            request.url, 200, {}, _Body(json.dumps(get_user_response()).encode())
+            request.url, 200, {}, StreamBody(json.dumps(get_user_response()).encode())
         ),
     )
     person = app.test_client()
@@ -266,7 +257,7 @@ def test_two_processes_share_one_schedule_in_redis(store):
 
 def test_with_redis_down_the_process_paces_alone(caplog):
     down = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    fallback = LocalSchedule(Clock())
+    fallback = LocalSchedule(ManualClock())
     schedule = RedisSchedule(down, fallback)
     assert schedule.reserve("UserUpdate", Rate(1), 0.0) == Reservation(0.0, 1)
     assert isinstance(schedule.reserve("UserUpdate", Rate(1), 0.0), float)
@@ -277,11 +268,11 @@ def test_the_request_line_says_how_long_the_request_waited_for_its_places(tmp_pa
     app = create_app(load_settings(portal_env(tmp_path, COGNITO_RATE_USER_READ="4")))
     logging.getLogger().addHandler(caplog.handler)  # create_app set up the portal's own
     pacer = app.extensions["mfa_portal.cognito"]._pacer
-    pacer.schedule, pacer._sleep = LocalSchedule(Clock()), Recorder()
+    pacer.schedule, pacer._sleep = LocalSchedule(ManualClock()), Recorder()
     app.extensions["mfa_portal.cognito"].client.meta.events.register(
         "before-send.cognito-idp.*",
         lambda request, **_: AWSResponse(
-            request.url, 200, {}, _Body(json.dumps(get_user_response()).encode())
+            request.url, 200, {}, StreamBody(json.dumps(get_user_response()).encode())
         ),
     )
     person = app.test_client()
@@ -301,7 +292,7 @@ def test_operators_see_the_wait_the_refusal_and_the_bucket_level_in_metrics():
         return value or 0.0
 
     refused, waits = sample("quota_exhausted_total"), sample("quota_wait_seconds_count")
-    pacer = Pacer({"UserUpdate": Rate(2, burst=2)}, 0.4, LocalSchedule(Clock()), Recorder())
+    pacer = Pacer({"UserUpdate": Rate(2, burst=2)}, 0.4, LocalSchedule(ManualClock()), Recorder())
     pacer.before_attempt("SetUserSettings")
     assert sample("quota_tokens") == 2  # idle: the whole burst
     pacer.before_attempt("SetUserSettings")

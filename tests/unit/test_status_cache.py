@@ -20,7 +20,15 @@ from app.cognito import SMS_MFA_OPTION, mfa_status_from_user
 from app.config import Settings, load_settings
 from app.errors import lookup
 from app.status_cache import LOCAL_ENTRIES, StatusCache
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, portal_env, sign_in
+from tests.support.unit import (
+    ACCESS_TOKEN,
+    ManualClock,
+    StreamBody,
+    csrf_token,
+    get_user_response,
+    portal_env,
+    sign_in,
+)
 
 ENABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
 DISABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": []}
@@ -111,7 +119,7 @@ def test_a_change_whose_outcome_is_unknown_is_read_again(app, signed_in):
             sms_on["value"] = True  # made at Cognito, but the answer never arrives
             raise ReadTimeoutError(endpoint_url=request.url)
         body = json.dumps(get_user_response(legacy_sms=sms_on["value"])).encode()
-        return AWSResponse(request.url, 200, {}, _Body(body))
+        return AWSResponse(request.url, 200, {}, StreamBody(body))
 
     app.extensions["mfa_portal.cognito"].client.meta.events.register(
         "before-send.cognito-idp.*", cognito
@@ -241,27 +249,11 @@ def stubber_for():
     return stubbed
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self) -> Any:
-        yield self._data
-
-
 # --- the cache on its own ------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_an_entry_lasts_the_window_and_no_longer():
-    clock = Clock()
+    clock = ManualClock()
     cache = StatusCache(20, clock=clock)
     cache.put("sub-alice", ALICE, 0)
     clock.now += 19.9
@@ -300,7 +292,7 @@ def test_a_status_read_before_a_drop_is_never_written_after_it():
 
 
 def test_sessions_signed_in_before_signing_out_everywhere_get_no_entry():
-    wall = Clock()
+    wall = ManualClock()
     cache = StatusCache(20, wall_clock=wall)
     before = wall.now - 60
     cache.signed_out_everywhere("sub-alice")
