@@ -97,14 +97,14 @@ def mfa_status_from_user(response: dict[str, Any]) -> MfaStatus:
     legacy_sms = any(
         option.get("DeliveryMedium") == "SMS" for option in response.get("MFAOptions") or []
     )
-    settings = response.get("UserMFASettingList") or []
+    factors_on = response.get("UserMFASettingList") or []
     return MfaStatus(
         username=response.get("Username", ""),
         email=attributes.get("email") or None,
         phone_number=attributes.get("phone_number") or None,
         phone_verified=attributes.get("phone_number_verified") == "true",
-        sms_mfa_enabled=legacy_sms or "SMS_MFA" in settings,
-        totp_enabled="SOFTWARE_TOKEN_MFA" in settings,
+        sms_mfa_enabled=legacy_sms or "SMS_MFA" in factors_on,
+        totp_enabled="SOFTWARE_TOKEN_MFA" in factors_on,
         preferred_mfa=response.get("PreferredMfaSetting") or None,
     )
 
@@ -136,16 +136,19 @@ class CognitoService:
         return self._client
 
     def _build_client(self) -> Any:
-        s = self._settings
+        portal = self._settings
         config = Config(
             signature_version=botocore.UNSIGNED,
-            connect_timeout=s.cognito_connect_timeout,
-            read_timeout=s.cognito_read_timeout,
-            retries={"mode": "standard", "total_max_attempts": s.cognito_max_attempts},
+            connect_timeout=portal.cognito_connect_timeout,
+            read_timeout=portal.cognito_read_timeout,
+            retries={"mode": "standard", "total_max_attempts": portal.cognito_max_attempts},
             max_pool_connections=50,
         )
         client = boto3.session.Session().client(
-            "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=config
+            "cognito-idp",
+            region_name=portal.region,
+            endpoint_url=portal.endpoint_url,
+            config=config,
         )
         if self._pacer is not None:
             self._pacer.install(client)
