@@ -31,10 +31,19 @@ gunicorn's own access logger is silenced. gunicorn's error log (start-up, worker
 signals, unhandled errors) goes through ``logconfig_dict`` to the same formatter on stderr, so
 every line of the process's output is one JSON object (``LOG_FORMAT=text``, the demo's: one
 readable line per request, audit events folded into it).
+
+Metrics: prometheus-client's multiprocess mode, always (``app.metrics``). ``on_starting``, in the
+arbiter before any worker, empties the operator's ``PROMETHEUS_MULTIPROC_DIR`` of an earlier run's
+samples or, unset, makes a private folder for this run and sets the variable the workers inherit;
+``child_exit`` lets a dead worker's live gauges go; ``on_exit`` removes the private folder.
 """
 
 import os
 
+from gunicorn.arbiter import Arbiter
+from gunicorn.workers.base import Worker
+
+from app import metrics as _metrics
 from app.config import ConfigError, load_settings
 from app.serving import drop_server_header
 
@@ -44,8 +53,13 @@ except ConfigError as error:
     raise SystemExit(f"mfa-portal: {error}") from None
 
 # Cognito's worst case for one request: a token refresh plus a call that is retried after it,
-# each attempt bounded by connect + read timeouts, plus botocore's backoff between attempts.
-_attempt = _settings.cognito_connect_timeout + _settings.cognito_read_timeout
+# each attempt bounded by its wait for a place in the quota schedule, the connect and read
+# timeouts, plus botocore's backoff between attempts.
+_attempt = (
+    _settings.cognito_quota_wait_seconds
+    + _settings.cognito_connect_timeout
+    + _settings.cognito_read_timeout
+)
 _per_call = _settings.cognito_max_attempts * _attempt + 2.0 * (_settings.cognito_max_attempts - 1)
 WORST_REQUEST_SECONDS = 2 * _per_call + _attempt
 
@@ -125,3 +139,33 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
     },
 }
+
+
+_metrics_dir: _metrics.MultiprocessDir | None = None
+
+
+def on_starting(server: Arbiter) -> None:
+    global _metrics_dir
+    try:
+        _metrics_dir = _metrics.prepare_multiprocess_dir()
+    except OSError as error:
+        raise SystemExit(
+            f"mfa-portal: {_metrics.MULTIPROC_ENV}={os.environ.get(_metrics.MULTIPROC_ENV)!r} "
+            f"can't be used: {error.strerror or error}; expected a folder the portal may write"
+        ) from None
+    server.log.info(
+        "metrics folder ready",
+        extra={
+            "event": "metrics_dir",
+            "path": str(_metrics_dir.path),
+            "private": _metrics_dir.private,
+        },
+    )
+
+
+def child_exit(server: Arbiter, worker: Worker) -> None:
+    _metrics.worker_exited(worker.pid)
+
+
+def on_exit(server: Arbiter) -> None:
+    _metrics.remove_private_dir(_metrics_dir)

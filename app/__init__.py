@@ -14,9 +14,11 @@ from .cognito import CognitoService
 from .config import Settings, load_settings
 from .extensions import signed_in_user
 from .forms import csrf_field
-from .health import ProbeDispatcher, create_probe_app
+from .health import ProbeDispatcher, create_probe_app, probe_paths
+from .metrics import init_request_metrics
 from .notices import action_link
 from .observability import configure_logging, init_request_logging, log_unexpected_error
+from .pacing import build_pacer
 from .security import (
     TrustedHostGuard,
     init_headers,
@@ -26,6 +28,7 @@ from .security import (
     redis_client,
 )
 from .sessions import SessionStoreError, init_sessions
+from .status_cache import StatusCache, init_status_cache, note_cognito_write
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -79,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
     store = redis_client(settings)
-    cognito = CognitoService(settings)
+    cognito = CognitoService(settings, build_pacer(settings, store), note_cognito_write)
     app.extensions["mfa_portal.settings"] = settings
     app.extensions["mfa_portal.cognito"] = cognito
     app.extensions["mfa_portal.redis"] = store
@@ -87,14 +90,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     probes = create_probe_app(settings, store)
     for each in (app, probes):
         init_request_logging(each)
+        init_request_metrics(each)
         init_headers(each, settings)
     portal_only = TrustedHostGuard(app.wsgi_app, trusted_hosts(settings))
-    app.wsgi_app = ProbeDispatcher(portal_only, probes.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = ProbeDispatcher(  # type: ignore[method-assign]
+        portal_only, probes.wsgi_app, probe_paths(settings)
+    )
     init_proxy(app, settings)
     init_sessions(app, settings, store, cognito.revoke_refresh_token_quietly)
     init_rate_limits(app, settings)
     init_origin_check(app, settings)
     csrf.init_app(app)
+    init_status_cache(app, StatusCache(settings.status_cache_seconds, store))
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)
     app.register_blueprint(phone.bp)

@@ -48,6 +48,7 @@ from .session_lifecycle import (
     revoke_refresh_token,
     start_session,
 )
+from .status_cache import signed_out_everywhere
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -338,5 +339,6 @@ def logout_everywhere() -> Response | str:
     except PortalError as error:
         return change_failed(error, "sign_out_everywhere", "mfa.settings_page")
     audit("sign_out_everywhere", "ok")
+    signed_out_everywhere()
     end_session(SIGNED_OUT_EVERYWHERE, "success")
     return redirect(hosted_ui_logout_url(), 303)

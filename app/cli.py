@@ -43,6 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
         "http://127.0.0.1:8000); the first one is in the printed environment",
     )
     add_pool_mfa_option(local)
+    local.add_argument(
+        "--quota",
+        action="append",
+        type=quota_setting,
+        metavar="CATEGORY=RATE",
+        help="enforce a Cognito request-rate quota, in requests per second, on one category "
+        "(UserRead, UserUpdate, UserAccountRecovery, UserToken, UserAuthentication), e.g. "
+        "UserUpdate=25 (repeatable; default: no quotas)",
+    )
     local.set_defaults(handler=run_local_cognito)
     demo = commands.add_parser(
         "demo", help="run the portal under gunicorn, wired to the local Cognito stand-in"
@@ -62,6 +71,14 @@ def add_pool_mfa_option(command: argparse.ArgumentParser) -> None:
         default=None,
         help="the stand-in's user pool MFA mode (default: the seed's, optional)",
     )
+
+
+def quota_setting(text: str) -> tuple[str, int]:
+    """``CATEGORY=RATE`` as (category, rate); the stand-in checks the category is one of its."""
+    category, _, rate = text.partition("=")
+    if not category or not rate.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not CATEGORY=RATE, e.g. UserUpdate=25")
+    return category, int(rate)
 
 
 def run_serve(args: argparse.Namespace, extra: Sequence[str]) -> int:

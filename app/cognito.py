@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from .config import Settings
 from .errors import PortalError
+from .metrics import timed_cognito_call
+from .pacing import Pacer, QuotaExhaustedError
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +97,14 @@ def mfa_status_from_user(response: dict[str, Any]) -> MfaStatus:
     legacy_sms = any(
         option.get("DeliveryMedium") == "SMS" for option in response.get("MFAOptions") or []
     )
-    settings = response.get("UserMFASettingList") or []
+    factors_on = response.get("UserMFASettingList") or []
     return MfaStatus(
         username=response.get("Username", ""),
         email=attributes.get("email") or None,
         phone_number=attributes.get("phone_number") or None,
         phone_verified=attributes.get("phone_number_verified") == "true",
-        sms_mfa_enabled=legacy_sms or "SMS_MFA" in settings,
-        totp_enabled="SOFTWARE_TOKEN_MFA" in settings,
+        sms_mfa_enabled=legacy_sms or "SMS_MFA" in factors_on,
+        totp_enabled="SOFTWARE_TOKEN_MFA" in factors_on,
         preferred_mfa=response.get("PreferredMfaSetting") or None,
     )
 
@@ -109,8 +112,15 @@ def mfa_status_from_user(response: dict[str, Any]) -> MfaStatus:
 class CognitoService:
     """Thin, typed wrapper over the cognito-idp client for one app client."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pacer: Pacer | None = None,
+        on_write: Callable[[str], None] | None = None,
+    ) -> None:
         self._settings = settings
+        self._pacer = pacer
+        self._on_write = on_write
         self._client: Any = None
         self._client_pid: int | None = None
         self._lock = threading.Lock()
@@ -126,19 +136,31 @@ class CognitoService:
         return self._client
 
     def _build_client(self) -> Any:
-        s = self._settings
+        portal = self._settings
         config = Config(
             signature_version=botocore.UNSIGNED,
-            connect_timeout=s.cognito_connect_timeout,
-            read_timeout=s.cognito_read_timeout,
-            retries={"mode": "standard", "total_max_attempts": s.cognito_max_attempts},
+            connect_timeout=portal.cognito_connect_timeout,
+            read_timeout=portal.cognito_read_timeout,
+            retries={"mode": "standard", "total_max_attempts": portal.cognito_max_attempts},
             max_pool_connections=50,
         )
-        return boto3.session.Session().client(
-            "cognito-idp", region_name=s.region, endpoint_url=s.endpoint_url, config=config
+        client = boto3.session.Session().client(
+            "cognito-idp",
+            region_name=portal.region,
+            endpoint_url=portal.endpoint_url,
+            config=config,
         )
+        if self._pacer is not None:
+            self._pacer.install(client)
+        return client
 
     def _call(self, operation: str, variant: str | None = None, **params: Any) -> dict[str, Any]:
+        if self._on_write is not None and operation in WRITE_OPERATIONS:
+            self._on_write(operation)
+        with timed_cognito_call(operation):
+            return self._send(operation, variant, **params)
+
+    def _send(self, operation: str, variant: str | None, **params: Any) -> dict[str, Any]:
         method = getattr(self.client, botocore.xform_name(operation))
         try:
             response: dict[str, Any] = method(**params)
@@ -146,6 +168,13 @@ class CognitoService:
             raise _client_error(operation, exc, variant) from None
         except (BotocoreConnectionError, HTTPClientError) as exc:
             raise _transport_error(operation, exc) from None
+        except QuotaExhaustedError as busy:
+            raise PortalError(
+                "portal:busy",
+                operation=operation,
+                variant=None if operation in WRITE_OPERATIONS else "read",
+                retry_after=busy.retry_after,
+            ) from None
         except ParamValidationError:
             log.error(
                 "cognito call not sent: botocore refused the parameters",

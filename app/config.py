@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -30,6 +30,9 @@ _PHONE_REGION = re.compile(r"^[A-Z]{2}$")
 #: What an authenticator app shows above the account's codes: printable, no ":" (which separates
 #: issuer and account in an ``otpauth://`` label), at most 64 characters.
 _ISSUER = re.compile(r"^[^:\x00-\x1f\x7f]{1,64}$")
+#: A bearer token as an ``Authorization`` header carries it (RFC 6750's ``b64token``).
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
+METRICS_TOKEN_MIN_LENGTH = 32
 
 
 T = TypeVar("T", int, float)
@@ -58,12 +61,23 @@ class Settings:
     cognito_connect_timeout: float = 2.0
     cognito_read_timeout: float = 5.0
     cognito_max_attempts: int = 3
+    #: Calls per second the portal allows itself in each Cognito quota category (0: not paced);
+    #: the defaults are about half the documented quotas (UserRead 120, UserUpdate 25,
+    #: UserAccountRecovery 30), which every app in the AWS account and Region shares.
+    cognito_rate_user_read: float = 60.0
+    cognito_rate_user_update: float = 12.0
+    cognito_rate_account_recovery: float = 15.0
+    #: How long a request may wait for its place in a quota category before the busy notice.
+    cognito_quota_wait_seconds: float = 2.0
+    #: How long a person's MFA status, once read, is shown without reading it again (0: always).
+    status_cache_seconds: int = 20
     trusted_proxies: int = 0
     rate_limit_changes: str = "10 per 10 minutes"
     rate_limit_signin: str = "30 per minute"
     rate_limit_codes: str = "5 per 10 minutes"
     rate_limit_texts_per_number: str = "10 per day"
     rate_limit_texts_global: str = "1000 per hour"
+    rate_limit_status_reads: str = "60 per minute"
     phone_default_region: str = "US"
     #: Countries whose numbers may be texted; empty: every country.
     phone_allowed_regions: frozenset[str] = frozenset()
@@ -73,6 +87,8 @@ class Settings:
     log_format: str = "json"
     pool_mfa: str = "optional"
     authenticator_issuer: str = "Account security"
+    #: ``/metrics`` answers only ``Authorization: Bearer`` this; unset, it is not there (404).
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def https(self) -> bool:
@@ -194,6 +210,23 @@ def _phone_regions(env: Mapping[str, str], default_region: str) -> frozenset[str
     return regions
 
 
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    """Never echoed in an error: the value is a secret."""
+    token = _optional(env, "METRICS_TOKEN")
+    if token is None:
+        return None
+    if not _TOKEN.match(token):
+        raise ConfigError(
+            "METRICS_TOKEN is malformed: expected letters, digits and - . _ ~ + / only, "
+            "e.g. from: openssl rand -hex 32"
+        )
+    if len(token) < METRICS_TOKEN_MIN_LENGTH:
+        raise ConfigError(
+            f"METRICS_TOKEN is too short: expected at least {METRICS_TOKEN_MIN_LENGTH} characters"
+        )
+    return token
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise ``ConfigError`` on the first bad one."""
     env = os.environ if env is None else env
@@ -263,12 +296,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cognito_connect_timeout=_number(env, "COGNITO_CONNECT_TIMEOUT", 2.0, float, 0.1),
         cognito_read_timeout=_number(env, "COGNITO_READ_TIMEOUT", 5.0, float, 0.1),
         cognito_max_attempts=_number(env, "COGNITO_MAX_ATTEMPTS", 3, int, 1),
+        cognito_rate_user_read=_number(env, "COGNITO_RATE_USER_READ", 60.0, float, 0.0),
+        cognito_rate_user_update=_number(env, "COGNITO_RATE_USER_UPDATE", 12.0, float, 0.0),
+        cognito_rate_account_recovery=_number(
+            env, "COGNITO_RATE_ACCOUNT_RECOVERY", 15.0, float, 0.0
+        ),
+        cognito_quota_wait_seconds=_number(env, "COGNITO_QUOTA_WAIT_SECONDS", 2.0, float, 0.0),
+        status_cache_seconds=_number(env, "STATUS_CACHE_SECONDS", 20, int, 0),
         trusted_proxies=_number(env, "TRUSTED_PROXIES", 0, int, 0),
         rate_limit_changes=_rate(env, "RATE_LIMIT_CHANGES", "10 per 10 minutes"),
         rate_limit_signin=_rate(env, "RATE_LIMIT_SIGNIN", "30 per minute"),
         rate_limit_codes=_rate(env, "RATE_LIMIT_CODES", "5 per 10 minutes"),
         rate_limit_texts_per_number=_rate(env, "RATE_LIMIT_TEXTS_PER_NUMBER", "10 per day"),
         rate_limit_texts_global=_rate(env, "RATE_LIMIT_TEXTS_GLOBAL", "1000 per hour"),
+        rate_limit_status_reads=_rate(env, "RATE_LIMIT_STATUS_READS", "60 per minute"),
         phone_default_region=phone_default_region,
         phone_allowed_regions=_phone_regions(env, phone_default_region),
         phone_allow_voip=_flag(env, "PHONE_ALLOW_VOIP", False),
@@ -277,6 +318,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         pool_mfa=pool_mfa,
         authenticator_issuer=issuer,
+        metrics_token=_metrics_token(env),
     )
 
 

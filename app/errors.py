@@ -9,6 +9,7 @@ a user without a phone number). A test reads botocore's model and fails when a c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -66,10 +67,14 @@ class CatalogEntry:
         )
 
 
+#: The advice of every entry the person can simply retry, and of the plain "Too many attempts" page.
+TRY_LATER = "Please try again in a few minutes."
+
+
 def _retry(summary: str, hint: str = "", changed: Changed = Changed.NO) -> CatalogEntry:
     return CatalogEntry(
         summary,
-        "Please try again in a few minutes.",
+        TRY_LATER,
         NextAction.RETRY_LATER,
         Severity.WARNING,
         changed,
@@ -102,7 +107,6 @@ def _bad_code(summary: str, advice: str, action: NextAction) -> CatalogEntry:
 
 
 UNREACHABLE = "We can't reach the sign-in service right now."
-TRY_LATER = "Please try again in a few minutes."
 
 CATALOG: dict[str, CatalogEntry] = {
     # --- the person's account or session --------------------------------------------------
@@ -356,24 +360,36 @@ CATALOG: dict[str, CatalogEntry] = {
         Severity.WARNING,
         operator_hint="the hosted UI returned no fresh sign-in (auth_time) after re-authentication",
     ),
+    "portal:busy": CatalogEntry(
+        "Many people are updating their security settings right now.",
+        "Please try again in a few seconds.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        operator_hint="no place in the portal's schedule of Cognito calls within "
+        "COGNITO_QUOTA_WAIT_SECONDS (COGNITO_RATE_* for the category); the call was not sent",
+    ),
+    "portal:busy:read": CatalogEntry(
+        "Many people are using this service right now, so we can't show your settings yet.",
+        "Please try again in a few seconds.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        operator_hint="no place in the portal's schedule of Cognito reads (UserRead) within "
+        "COGNITO_QUOTA_WAIT_SECONDS (COGNITO_RATE_USER_READ); the call was not sent",
+    ),
+    "portal:status_reads": CatalogEntry(
+        "You've loaded your settings many times in a short while.",
+        "Please wait a minute, then try again.",
+        NextAction.RETRY_LATER,
+        Severity.WARNING,
+        operator_hint="one person's page views past RATE_LIMIT_STATUS_READS that needed a "
+        "GetUser (status cache misses)",
+    ),
     "portal:unknown": CatalogEntry(
         "Something went wrong on our side.",
         "Please try again; contact support if it keeps happening.",
         NextAction.RETRY_LATER,
     ),
 }
-
-#: Cognito's common errors (any operation), beyond those the service model lists per operation.
-COMMON_ERROR_CODES = (
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "LimitExceededException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "InternalErrorException",
-)
 
 
 def lookup(code: str, variant: str | None = None) -> CatalogEntry:
@@ -394,8 +410,10 @@ class PortalError(Exception):
         variant: str | None = None,
         request_id: str | None = None,
         detail: str = "",
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
+        self.retry_after = retry_after
         self.operation = operation
         self.variant = variant
         self.request_id = request_id
@@ -406,3 +424,10 @@ class PortalError(Exception):
     @property
     def known(self) -> bool:
         return self.entry is not CATALOG["portal:unknown"] or self.code == "portal:unknown"
+
+
+def retry_after_header(error: PortalError) -> dict[str, str]:
+    """``Retry-After`` for a page answered with ``error``, when it says how long to wait."""
+    if error.retry_after is None:
+        return {}
+    return {"Retry-After": str(max(1, math.ceil(error.retry_after)))}

@@ -32,6 +32,13 @@ _QUERY_SECRET = re.compile(
     r"[^&\s\"']+",
     re.IGNORECASE,
 )
+#: A credential as an ``Authorization`` header carries it (``Bearer <token>``, ``Basic <...>``),
+#: e.g. a header dump in a traceback: the ``/metrics`` token, an access token that is no JWT.
+#: (Spelled without IGNORECASE and a word boundary: a first-character set keeps the scan of every
+#: log field as cheap as the other patterns'.)
+_AUTHORIZATION = re.compile(
+    r"([Bb](?:[Ee][Aa][Rr][Ee][Rr]|[Aa][Ss][Ii][Cc])\s+)[A-Za-z0-9._~+/=-]{8,}"
+)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -43,6 +50,7 @@ def _mask_phone(match: re.Match[str]) -> str:
 def redact(value: Any) -> Any:
     if isinstance(value, str):
         value = _QUERY_SECRET.sub(r"\1[redacted]", value)
+        value = _AUTHORIZATION.sub(r"\1[redacted]", value)
         return _PHONE.sub(_mask_phone, _JWT.sub("[token]", value))
     return value
 
@@ -202,6 +210,7 @@ def init_request_logging(app: Flask) -> None:
         g.request_id = request_id
         response.headers["X-Request-ID"] = request_id
         started = g.get("started")
+        quota_wait = g.get("quota_wait_seconds")
         access.info(
             "request",
             extra={
@@ -214,6 +223,10 @@ def init_request_logging(app: Flask) -> None:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)
                 if started
                 else None,
+                # Time spent waiting for places in Cognito's quota schedule (app/pacing.py).
+                **(
+                    {"quota_wait_ms": round(quota_wait * 1000, 1)} if quota_wait is not None else {}
+                ),
             },
         )
         return response

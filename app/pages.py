@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
 from .budgets import Budget, Refusal, TextsBudgetError, budget_of, limit_in_words, wait_in_words
-from .errors import PortalError, lookup
+from .errors import TRY_LATER, PortalError, lookup
 from .extensions import signed_in_user
 from .notices import notice
 from .observability import log_cognito_unreachable
@@ -32,9 +32,13 @@ def index() -> Response | str:
     return render_template("pages/index.html")
 
 
-def _error_page(status: int, title: str, text: str, *, bare: bool = False) -> tuple[str, int]:
+def _error_page(
+    status: int, title: str, text: str, *, without_session: bool = False
+) -> tuple[str, int]:
+    """``without_session``: the session was discarded (the store is down, or the code failed), so
+    the page shows nothing of it: no account navigation, no pending change, no notices."""
     return render_template(
-        "pages/error.html", status=status, title=title, text=text, bare=bare
+        "pages/error.html", status=status, title=title, text=text, without_session=without_session
     ), status
 
 
@@ -47,7 +51,7 @@ def _store_unavailable() -> tuple[str, int]:
         "Service temporarily unavailable",
         "We can't reach part of our service right now. Nothing was changed. "
         "Please try again in a minute.",
-        bare=True,
+        without_session=True,
     )
 
 
@@ -62,9 +66,7 @@ def _too_many(refusal: Refusal | None) -> tuple[str, int]:
     """The limit in words and the real time left, e.g. "You can ask for 5 codes in 10 minutes.
     No code was sent. Try again in about 7 minutes." """
     if refusal is None:
-        return _error_page(
-            429, "Too many attempts", "Nothing was changed. Please try again in a few minutes."
-        )
+        return _error_page(429, "Too many attempts", f"Nothing was changed. {TRY_LATER}")
     limit = limit_in_words(refusal.budget, refusal.limit)
     wait = f"Try again in {wait_in_words(refusal.reset_at)}."
     if refusal.budget in (Budget.NUMBER, Budget.CEILING):
@@ -155,5 +157,5 @@ def register_error_pages(app: Flask) -> None:
             500,
             "Something went wrong",
             "Something went wrong on our side. Nothing was changed. Please try again.",
-            bare=True,
+            without_session=True,
         )

@@ -10,8 +10,8 @@ from .budgets import spend_texts
 from .errors import PortalError
 from .extensions import service, settings
 from .forms import PhoneNumberForm, VerifyCodeForm
-from .mfa import status_or_error
-from .notices import change_failed, flash_notice, notice
+from .mfa import status_or_error, status_unavailable
+from .notices import change_failed, flash_notice
 from .observability import audit
 from .phone_numbers import PhoneNumberError, PhonePolicy, mask, normalise
 from .security import limit_changes, limit_texts
@@ -31,16 +31,18 @@ def phone_form() -> PhoneNumberForm:
 
 @bp.get("/settings/phone")
 @login_required
-def edit() -> str | tuple[str, int]:
+def edit() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     return edit_page(phone_form())
 
 
-def edit_page(form: PhoneNumberForm, status_code: int = 200) -> tuple[str, int]:
+def edit_page(
+    form: PhoneNumberForm, status_code: int = 200
+) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     """The add/change page with the person's current number and warnings, for a new form or one
     that was refused (a typo must not turn "Change your number" into "Add a phone number")."""
     status = status_or_error()
     if isinstance(status, PortalError):
-        return render_template("phone/edit.html", status=None, form=None, error=notice(status)), 503
+        return status_unavailable("phone/edit.html", status, form=None)
     return render_template(
         "phone/edit.html", status=status, form=form, masked_phone=mask(status.phone_number)
     ), status_code
@@ -50,7 +52,7 @@ def edit_page(form: PhoneNumberForm, status_code: int = 200) -> tuple[str, int]:
 @login_required
 @limit_texts
 @fresh_signin_required
-def update() -> Response | tuple[str, int]:
+def update() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = phone_form()
     if not form.validate():
         # Refused before any change is asked of Cognito (no text, nothing spent): the person
@@ -72,10 +74,10 @@ def update() -> Response | tuple[str, int]:
 
 @bp.get("/settings/phone/verify")
 @login_required
-def verify_page() -> Response | str | tuple[str, int]:
+def verify_page() -> Response | str | tuple[str, int, dict[str, str]]:
     status = status_or_error()
     if isinstance(status, PortalError):
-        return render_template("phone/verify.html", status=None, error=notice(status)), 503
+        return status_unavailable("phone/verify.html", status)
     if not status.phone_number:
         return redirect(url_for("phone.edit"))
     return render_template(

@@ -18,6 +18,7 @@ from .extensions import oauth_client, service, settings, signed_in_user
 from .notices import Notice, flash_notice, notice
 from .observability import audit, log_cognito_unreachable
 from .sessions import SESSION_TOUCH_SECONDS, mark_session_ended, regenerate_session_id
+from .status_cache import forget_status
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ def start_session(token: dict[str, Any], claims: dict[str, Any]) -> None:
         login_next=next_path,
     )
     regenerate_session_id(current_app)
+    forget_status()  # a sign-in reads the status afresh
 
 
 def end_session(message: Notice | None = None, category: str = "warning") -> None:
     """Forget everything server-side; a copied cookie is worth nothing afterwards, and a request
     still in flight with it can't write it back."""
     if session:
+        forget_status()  # e.g. signed out everywhere: another device's next page asks Cognito
         mark_session_ended(current_app)
     session.clear()
     if message:

@@ -27,6 +27,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from flask_session import Session
 from werkzeug.wrappers import Response
 
+from . import metrics
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,18 @@ STORE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 
 class SessionStoreError(Exception):
     """The session store can't be reached: the portal answers 503 and writes nothing."""
+
+
+def counted(error: Exception) -> Exception:
+    """A failure of the store, counted by its kind (``mfa_portal_session_store_errors_total``)."""
+    if isinstance(error, redis.exceptions.TimeoutError):
+        kind = "timeout"
+    elif isinstance(error, redis.exceptions.ConnectionError):
+        kind = "connection"
+    else:
+        kind = "io"  # the session folder (or a socket) refused
+    metrics.session_store_error(kind)
+    return error
 
 
 #: The disk store is swept at most this often per worker process, in the background.
@@ -93,6 +106,7 @@ class DiskSessionSweeper:
         try:
             self.sweep()
         except Exception:
+            metrics.session_store_error("sweep")
             log.exception("session sweep failed", extra={"event": "session_sweep"})
         finally:
             self._lock.release()
@@ -227,7 +241,7 @@ class GuardedSessionInterface(SessionInterface):
         try:
             session = self.store.open_session(app, request)
         except STORE_ERRORS as error:
-            g.session_store_error = error  # raised by ``refuse_without_a_store``
+            g.session_store_error = counted(error)  # raised by ``refuse_without_a_store``
             return self.make_null_session(app)
         if session:
             g.session_loaded_sid = session.sid  # type: ignore[union-attr]
@@ -239,7 +253,7 @@ class GuardedSessionInterface(SessionInterface):
         try:
             self._save_unless_ended(app, session, response)
         except STORE_ERRORS as error:
-            raise SessionStoreError from error
+            raise SessionStoreError from counted(error)
 
     def _save_unless_ended(self, app: Flask, session: SessionMixin, response: Response) -> None:
         sid: str = session.sid  # type: ignore[attr-defined]
@@ -266,7 +280,7 @@ class GuardedSessionInterface(SessionInterface):
         try:
             self.keys.mark_ended(session.sid)  # type: ignore[attr-defined]
         except STORE_ERRORS as error:
-            raise SessionStoreError from error
+            raise SessionStoreError from counted(error)
 
     def regenerate(self, session: SessionMixin) -> None:
         try:
@@ -274,7 +288,7 @@ class GuardedSessionInterface(SessionInterface):
                 self.keys.mark_ended(session.sid)  # type: ignore[attr-defined]
             self.store.regenerate(session)  # type: ignore[attr-defined]
         except STORE_ERRORS as error:
-            raise SessionStoreError from error
+            raise SessionStoreError from counted(error)
 
 
 def discard_session() -> None:

@@ -23,7 +23,7 @@ import requests
 from bench.run import Gunicorn, bench_users, load, portal_cookies
 from localcognito.server import LocalCognito
 from tests.support.redis_server import RedisServer
-from tests.support.servers import free_port, portal_env, seed_for
+from tests.support.servers import free_port, gunicorn_env, seed_for
 
 SETUPS = {
     "1 worker, Redis": {"WEB_CONCURRENCY": "1", "redis": True},
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             env = {"WEB_CONCURRENCY": str(setup["WEB_CONCURRENCY"]), "GUNICORN_THREADS": "16"}
             if setup["redis"]:
                 env["REDIS_URL"] = redis_server.url()
-            settings = portal_env(cognito, ports[name], tmp, GUNICORN_MAX_REQUESTS="0", **env)
+            settings = gunicorn_env(cognito, ports[name], tmp, GUNICORN_MAX_REQUESTS="0", **env)
             portals[name] = Gunicorn(settings, ports[name], tmp / f"{ports[name]}.log").start()
             cookies = tmp / f"{ports[name]}-cookies"
             cookies.write_text("\n".join(portal_cookies(portals[name], usernames)))

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 from .api_mfa import MFA_HANDLERS
 from .api_signin import SIGN_IN_HANDLERS
 from .codes import CognitoError, mask_phone
+from .quotas import THROTTLED_ERROR, THROTTLED_MESSAGE, THROTTLED_STATUS
 from .state import StandIn, mfa_options, set_mfa_options
 from .tokens import ADMIN_SCOPE, LocalUserPool
 from .validation import missing_required_parameters, mistyped_parameter, null_message
@@ -50,6 +51,8 @@ def _handle(state: StandIn, request: Request) -> Response:
         return _error_response("UnknownOperationException", "Missing or unknown X-Amz-Target", 400)
     operation = target[len(TARGET_PREFIX) :]
     state.stats.count("api", operation)
+    if not state.quotas.admit_operation(operation):
+        return _error_response(THROTTLED_ERROR, THROTTLED_MESSAGE, THROTTLED_STATUS)
     outcome = state.faults.take(operation)
     if outcome.latency_ms:
         time.sleep(outcome.latency_ms / 1000)

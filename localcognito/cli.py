@@ -15,6 +15,7 @@ POOL_MFA_CHOICES = ("off", "optional", "required")
 
 
 def run_local_cognito(args: argparse.Namespace) -> int:
+    from .quotas import QuotaSpecError
     from .seed import DEFAULT_SEED, SeedError, load_seed_file, with_portals
     from .server import LocalCognito
 
@@ -27,8 +28,18 @@ def run_local_cognito(args: argparse.Namespace) -> int:
     seed = with_portals(seed, *portals)
     try:
         cognito = LocalCognito(
-            seed, host=args.host, port=args.port, log_requests=True, pool_mfa=args.pool_mfa
-        ).start()
+            seed,
+            host=args.host,
+            port=args.port,
+            log_requests=True,
+            pool_mfa=args.pool_mfa,
+            quotas=dict(args.quota or []),
+        )
+    except QuotaSpecError as error:
+        print(f"mfa-portal local-cognito: --quota: {error}", file=sys.stderr)
+        return 2
+    try:
+        cognito.start()
     except OSError as error:
         print(
             f"mfa-portal local-cognito: cannot listen on {args.host}:{args.port}: {error}",
@@ -50,6 +61,7 @@ def describe(cognito: object, portal_url: str = PORTAL_URL) -> str:
         f"  region          {cognito.region}",
         f"  user pool id    {cognito.pool_id}",
         f"  pool MFA        {cognito.pool_mfa}",
+        f"  request quotas  {describe_quotas(cognito.quotas)}",
     ]
     for client in cognito.seed["clients"]:
         kind = "confidential" if client.get("secret") else "public"
@@ -72,6 +84,11 @@ def describe(cognito: object, portal_url: str = PORTAL_URL) -> str:
     lines += ["", "Portal environment:"]
     lines += [f"export {k}={v}" for k, v in cognito.portal_env(portal_url).items()]
     return "\n".join(lines)
+
+
+def describe_quotas(quotas: dict[str, int | None]) -> str:
+    limited = [f"{category} {rate}/s" for category, rate in quotas.items() if rate is not None]
+    return ", ".join(limited) + "  (GET /_local/quotas)" if limited else "none"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -11,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import api, devtools, hosted_ui
+from .extensions import init_stand_in
+from .quotas import validated_rates
 from .seed import POOL_MFA_MODES, normalize_seed, with_pool_mfa, with_strict_logout
 from .state import StandIn
 
@@ -28,8 +31,9 @@ class QuietHandler(KeepAliveHandler):
 
 def create_app(state: StandIn) -> Flask:
     app = Flask("localcognito")
-    app.register_blueprint(hosted_ui.create_blueprint(state))
-    app.register_blueprint(devtools.create_blueprint(state))
+    init_stand_in(app, state)
+    app.register_blueprint(hosted_ui.bp)
+    app.register_blueprint(devtools.bp)
 
     @app.post("/")
     def cognito_api() -> Response:
@@ -76,11 +80,15 @@ class LocalCognito:
         tls: tuple[str, str] | None = None,
         pool_mfa: str | None = None,
         strict_logout_params: bool | None = None,
+        quotas: Mapping[str, int | None] | None = None,
     ) -> None:
         """``tls``: a (certificate, key) pair of PEM files to serve https instead of http.
         ``pool_mfa`` ("off", "optional", "required") and ``strict_logout_params`` override the
-        seed (see `seed.with_pool_mfa` and `seed.with_strict_logout`)."""
+        seed (see `seed.with_pool_mfa` and `seed.with_strict_logout`). ``quotas``: requests per
+        second per Cognito quota category, e.g. ``{"UserUpdate": 25}`` (see `quotas`); the
+        categories not named, and all of them by default, are unlimited."""
         self.log_requests = log_requests
+        self.quotas = validated_rates(quotas or {})
         self.tls = tls
         seed = normalize_seed(seed)
         if pool_mfa is not None:
@@ -123,7 +131,7 @@ class LocalCognito:
         self.port = server.server_port
         self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         self.issuer = f"{self.url}/{self.pool_id}"
-        self.state = StandIn(self.seed, self.url)
+        self.state = StandIn(self.seed, self.url, self.quotas)
         server.app = create_app(self.state)
         server.daemon_threads = True
         self._server = server

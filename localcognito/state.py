@@ -10,6 +10,7 @@ import itertools
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from .mfa import (
     set_mfa_options,
 )
 from .outbox import Outbox
+from .quotas import QuotaEnforcer, validated_rates
 from .tokens import LocalUserPool, TokenSettings
 
 __all__ = ["StandIn", "Stats", "mfa_options", "set_mfa_options"]
@@ -64,7 +66,11 @@ class Stats:
 class StandIn:
     """The shared state. Hold `lock` while touching the backend, pool, codes or sessions."""
 
-    def __init__(self, seed: dict[str, Any], url: str) -> None:
+    def __init__(
+        self, seed: dict[str, Any], url: str, quotas: Mapping[str, int | None] | None = None
+    ) -> None:
+        """``quotas``: the request-rate quota per category it starts with (and `reset` restores);
+        a category not named is unlimited."""
         self.seed = seed
         self.url = url
         self.region: str = seed["region"]
@@ -75,6 +81,8 @@ class StandIn:
         self.outbox = Outbox()
         self.faults = FaultInjector()
         self.stats = Stats()
+        self.initial_quotas = validated_rates(quotas or {})
+        self.quotas = QuotaEnforcer()
         self.attribute_codes = AttributeCodes()
         self.challenges = PendingChallenges()
         self.totp_clock = TotpClock()
@@ -97,6 +105,8 @@ class StandIn:
             self.outbox.clear()
             self.faults.clear()
             self.stats.clear()
+            self.quotas.clear_stats()
+            self.quotas.replace_rates(self.initial_quotas)
             self.attribute_codes.clear()
             self.challenges.clear()
             self.lockout.clear()

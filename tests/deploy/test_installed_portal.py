@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.deployment import Deployment
 from tests.support.install import ROOT, ProductionInstall
+from tests.support.preflight import CHECKS_WITHOUT_AWS
 
 pytestmark = pytest.mark.deploy
 
@@ -20,17 +21,6 @@ ASSETS = ("/static/css/portal.css", "/static/js/focus.js", "/static/favicon.svg"
 #: Another loopback address: nginx sees the client there, the portal sees nginx at 127.0.0.1.
 OTHER_LOOPBACK = "127.0.0.2"
 SPOOFED = "203.0.113.7"
-#: What ``mfa-portal check`` checks without AWS credentials (with none, the rest are skipped).
-PREFLIGHT_CHECKS = {
-    "settings",
-    "https",
-    "discovery",
-    "jwks",
-    "token endpoint",
-    "client secret",
-    "callback URL",
-    "sign-out URL",
-}
 
 
 def run(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -79,7 +69,7 @@ def test_check_passes_against_the_stand_in_over_tls(
     print(result.stdout)  # shown with -rP
     assert result.returncode == 0, result.stdout + result.stderr
     passed = {line.split(":")[0].removeprefix("PASS ") for line in result.stdout.splitlines()}
-    assert passed >= PREFLIGHT_CHECKS, result.stdout
+    assert passed >= set(CHECKS_WITHOUT_AWS), result.stdout
     assert "FAIL" not in result.stdout
     assert "Traceback" not in result.stderr
 

@@ -22,16 +22,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from localcognito.server import LocalCognito
 from localcognito.totp import code_at
-from tests.support.browser import (
-    SCREENSHOTS,
-    hosted_ui_sign_in,
-    latest_code,
-    mfa_badge,
-    screenshot,
-)
-from tests.support.fixtures import Stack
-from tests.support.http import backdate_next_sign_in
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.browser import SCREENSHOTS, hosted_ui_sign_in, mfa_badge, screenshot, sign_in
+from tests.support.http import backdate_next_sign_in, latest_sms_code
+from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
@@ -113,11 +106,10 @@ def audit() -> Iterator[AxeAudit]:
     audit.assert_clean()
 
 
-def sign_in(context: BrowserContext, stack: Stack, username: str, password: str) -> Page:
+def new_signed_in_page(context: BrowserContext, stack: Stack, username: str) -> Page:
     context.clear_cookies()
     page = context.new_page()
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, username, password)
+    sign_in(page, stack.portal.url, username)
     expect(mfa_badge(page)).to_be_visible()
     return page
 
@@ -136,7 +128,7 @@ def test_signed_out_pages(context: BrowserContext, stack: Stack, audit: AxeAudit
 def test_alice_mfa_states_notices_and_error_pages(
     context: BrowserContext, stack: Stack, audit: AxeAudit
 ) -> None:
-    page = sign_in(context, stack, "alice", "Alice-Passw0rd!")
+    page = new_signed_in_page(context, stack, "alice")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     expect(page).to_have_title(re.compile("^SMS MFA is off"))
     audit.check(page, "mfa-off")
@@ -170,9 +162,15 @@ def test_alice_mfa_states_notices_and_error_pages(
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     audit.check(page, "not-found")
 
+    # Turning off drops the remembered status, so the page after reads it: and can't.
+    page.goto(f"{stack.portal.url}/settings/mfa")
+    page.get_by_role("button", name="Turn off SMS MFA").click()
     stack.inject("GetUser", "InternalErrorException", "Internal error", times=5)
-    response = page.goto(f"{stack.portal.url}/settings/mfa")
-    assert response is not None and response.status == 503
+    with page.expect_response(
+        lambda r: r.url.endswith("/settings/mfa") and r.request.method == "GET"
+    ) as shown:
+        page.get_by_role("button", name="Yes, turn off SMS MFA").click()
+    assert shown.value.status == 503
     expect(page.get_by_role("alert")).to_contain_text("The sign-in service had a problem")
     audit.check(page, "settings-unavailable")
     stack.clear_faults()
@@ -187,7 +185,7 @@ def test_alice_mfa_states_notices_and_error_pages(
 
 
 def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
-    page = sign_in(context, stack, "bob", "Bob-Passw0rd!")
+    page = new_signed_in_page(context, stack, "bob")
     expect(page.get_by_test_id("why-not")).to_be_visible()
     audit.check(page, "mfa-no-phone")
 
@@ -206,7 +204,7 @@ def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit)
     expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
     audit.check(page, "phone-verify")
 
-    code = latest_code(stack.cognito.url, "bob")
+    code = latest_sms_code(stack.cognito.url, "bob")
     page.get_by_label("Verification code").fill("111111" if code != "111111" else "222222")
     page.get_by_role("button", name="Verify number").click()
     expect(page.get_by_role("alert")).to_contain_text("That code isn't right")
@@ -226,7 +224,7 @@ def test_bob_phone_steps(context: BrowserContext, stack: Stack, audit: AxeAudit)
 
 def test_authenticator_app_pages(context: BrowserContext, stack: Stack, audit: AxeAudit) -> None:
     stack.reset()  # Alice with nothing on, and the stand-in's authenticator clock at the time
-    page = sign_in(context, stack, "alice", "Alice-Passw0rd!")
+    page = new_signed_in_page(context, stack, "alice")
     page.goto(f"{stack.portal.url}/settings/authenticator")
     expect(page.get_by_role("button", name="Start set-up")).to_be_visible()
     audit.check(page, "authenticator-start")
@@ -260,7 +258,7 @@ def test_carol_signs_in_again_confirms_and_signs_out(
     context: BrowserContext, stack: Stack, audit: AxeAudit
 ) -> None:
     backdate_next_sign_in(stack.cognito, "carol", 3600)
-    page = sign_in(context, stack, "carol", "Carol-Passw0rd!")
+    page = new_signed_in_page(context, stack, "carol")
     page.get_by_role("button", name="Sign out of all devices").click()
     expect(
         page.get_by_role("heading", name="Sign in again to sign out of all devices")
@@ -299,7 +297,7 @@ def strict_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[P
     tmp: Path = tmp_path_factory.mktemp("strict")
     port = free_port()
     cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    env = portal_env(cognito, port, tmp, RATE_LIMIT_SIGNIN="1 per minute", WEB_CONCURRENCY="1")
+    env = gunicorn_env(cognito, port, tmp, RATE_LIMIT_SIGNIN="1 per minute", WEB_CONCURRENCY="1")
     portal = PortalServer(env, port, tmp / "portal.log")
     with ThreadPoolExecutor(max_workers=1) as pool:
         starting = pool.submit(portal.start)

@@ -23,14 +23,9 @@ from playwright.sync_api import Browser, Page, expect
 from app.errors import CATALOG
 from localcognito.totp import STEP_SECONDS, code_at
 from tests.e2e.test_pool_modes import start_stack
-from tests.support.browser import (
-    enter_sms_code,
-    hosted_ui_sign_in,
-    latest_code,
-    mfa_badge,
-    screenshot,
-)
-from tests.support.fixtures import Stack
+from tests.support.browser import enter_sms_code, mfa_badge, screenshot, sign_in
+from tests.support.http import latest_sms_code
+from tests.support.servers import Stack
 
 MASKED_PHONE = "+1 ••• ••• 0100"
 PASSWORD = "Alice-Passw0rd!"
@@ -88,8 +83,7 @@ def texts_sent(stack: Stack) -> int:
 
 def sign_out_and_in(page: Page, stack: Stack) -> None:
     page.get_by_role("button", name="Sign out", exact=True).click()
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", PASSWORD)
+    sign_in(page, stack.portal.url, "alice")
 
 
 def next_sign_in(page: Page):
@@ -101,9 +95,8 @@ def test_from_sms_only_to_an_app_preferred_with_sms_as_backup_and_back(
     page: Page, stack_in_mode, pool: str
 ) -> None:
     stack = stack_in_mode(pool)
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", PASSWORD)
-    enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+    sign_in(page, stack.portal.url, "alice")
+    enter_sms_code(page, latest_sms_code(stack.cognito.url, "alice"))
     expect(next_sign_in(page)).to_contain_text(f"we text a code to {MASKED_PHONE}")
 
     page.get_by_role("button", name="Set up an authenticator app").click()
@@ -153,15 +146,14 @@ def test_from_sms_only_to_an_app_preferred_with_sms_as_backup_and_back(
     expect(page.get_by_role("button", name="Set up an authenticator app")).to_be_visible()
 
     sign_out_and_in(page, stack)
-    enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+    enter_sms_code(page, latest_sms_code(stack.cognito.url, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
 
 
 def test_a_wrong_code_is_refused_and_the_set_up_goes_on(page: Page, stack_in_mode) -> None:
     stack = stack_in_mode("optional")
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", PASSWORD)
-    enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+    sign_in(page, stack.portal.url, "alice")
+    enter_sms_code(page, latest_sms_code(stack.cognito.url, "alice"))
     page.get_by_role("button", name="Set up an authenticator app").click()
     app = AuthenticatorApp(page.get_by_test_id("totp-secret").inner_text(), stack)
     right = app.code_now()
@@ -186,9 +178,8 @@ def test_set_up_by_keyboard_alone(browser: Browser, stack_in_mode, javascript: b
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     try:
-        page.goto(f"{stack.portal.url}/settings/mfa")
-        hosted_ui_sign_in(page, "alice", PASSWORD)
-        enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+        sign_in(page, stack.portal.url, "alice")
+        enter_sms_code(page, latest_sms_code(stack.cognito.url, "alice"))
         press_on(page, "Set up an authenticator app", "Enter")
         expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
         app = AuthenticatorApp(page.get_by_test_id("totp-secret").inner_text(), stack)
@@ -251,9 +242,8 @@ def test_cognito_refusing_the_code_is_said_in_plain_words(
     page: Page, stack_in_mode, error: str, message: str, key: str, set_up_goes_on: bool
 ) -> None:
     stack = stack_in_mode("optional")
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", PASSWORD)
-    enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+    sign_in(page, stack.portal.url, "alice")
+    enter_sms_code(page, latest_sms_code(stack.cognito.url, "alice"))
     page.get_by_role("button", name="Set up an authenticator app").click()
     app = AuthenticatorApp(page.get_by_test_id("totp-secret").inner_text(), stack)
     stack.inject("VerifySoftwareToken", error, message)

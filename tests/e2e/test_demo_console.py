@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import hosted_ui_sign_in, mfa_badge
+from tests.support.browser import mfa_badge, sign_in
 from tests.support.servers import free_port
 
 READY = "Press Ctrl-C to stop."
@@ -66,8 +66,7 @@ def test_the_demo_console_has_one_readable_line_per_request(
     page: Page, demo: tuple[str, Path]
 ) -> None:
     url, console = demo
-    page.goto(f"{url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, url, "alice")
     page.get_by_role("button", name="Turn on SMS MFA").click()
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
 

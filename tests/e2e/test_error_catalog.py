@@ -11,19 +11,11 @@ import requests
 from playwright.sync_api import Page, expect
 
 from app.errors import lookup
-from localcognito.server import LocalCognito
 from localcognito.state import mfa_options
-from tests.support.browser import hosted_ui_sign_in, mfa_badge, screenshot
-from tests.support.fixtures import Stack
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.browser import mfa_badge, screenshot, sign_in
+from tests.support.servers import Stack, own_stack
 
 READ_TIMEOUT, MAX_ATTEMPTS = 1, 2
-
-
-def sign_in_as_alice(page: Page, portal_url: str) -> None:
-    page.goto(f"{portal_url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
 
 
 @pytest.mark.parametrize(
@@ -42,7 +34,8 @@ def test_a_failed_change_shows_its_message_and_the_status_is_unchanged(
     page: Page, fresh_stack: Stack, code: str, variant: str | None
 ) -> None:
     entry = lookup(code, variant)
-    sign_in_as_alice(page, fresh_stack.portal.url)
+    sign_in(page, fresh_stack.portal.url, "alice")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     fresh_stack.inject("SetUserSettings", code, "injected by the test", times=5)
     page.get_by_role("button", name="Turn on SMS MFA").click()
     if entry.ends_session:
@@ -60,7 +53,8 @@ def test_a_failed_change_shows_its_message_and_the_status_is_unchanged(
 def test_not_authorized_ends_the_session_and_leads_back_to_sign_in(
     page: Page, fresh_stack: Stack
 ) -> None:
-    sign_in_as_alice(page, fresh_stack.portal.url)
+    sign_in(page, fresh_stack.portal.url, "alice")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     fresh_stack.inject(
         "SetUserSettings", "NotAuthorizedException", "Access Token has been revoked", times=5
     )
@@ -80,23 +74,13 @@ def test_not_authorized_ends_the_session_and_leads_back_to_sign_in(
 @pytest.fixture
 def fragile_stack(tmp_path: Path) -> Iterator[Stack]:
     """A stand-in of its own (so it can be stopped) and a portal with a short read timeout."""
-    port = free_port()
-    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
-    env = portal_env(
-        cognito,
-        port,
+    with own_stack(
         tmp_path,
         COGNITO_READ_TIMEOUT=str(READ_TIMEOUT),
         COGNITO_CONNECT_TIMEOUT="1",
         COGNITO_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
-        WEB_CONCURRENCY="1",
-    )
-    portal = PortalServer(env, port, tmp_path / "portal.log").start()
-    try:
-        yield Stack(cognito, portal)
-    finally:
-        portal.stop()
-        cognito.stop()
+    ) as stack:
+        yield stack
 
 
 def getuser_calls(stack: Stack) -> int:
@@ -107,15 +91,17 @@ def getuser_calls(stack: Stack) -> int:
 def test_latency_beyond_the_read_timeout_shows_cant_reach_not_a_hang(
     page: Page, fragile_stack: Stack
 ) -> None:
-    sign_in_as_alice(page, fragile_stack.portal.url)
+    sign_in(page, fragile_stack.portal.url, "alice")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     requests.post(
         f"{fragile_stack.cognito.url}/_local/faults",
         json={"operation": "GetUser", "latency_ms": 4000},
         timeout=5,
     ).raise_for_status()
     before = getuser_calls(fragile_stack)
-    page.reload()
-    expect(page.get_by_role("alert")).to_contain_text(
+    # Turning on reads the number afresh (the page itself is shown from the status just read).
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(page.get_by_role("alert").first).to_contain_text(
         "We can't reach the sign-in service right now. Nothing was changed."
     )
     # Bounded, not a hang: each attempt timed out and botocore tried exactly as configured.
@@ -126,7 +112,8 @@ def test_latency_beyond_the_read_timeout_shows_cant_reach_not_a_hang(
 def test_a_stopped_sign_in_service_shows_cant_reach_and_nothing_changed(
     page: Page, fragile_stack: Stack
 ) -> None:
-    sign_in_as_alice(page, fragile_stack.portal.url)
+    sign_in(page, fragile_stack.portal.url, "alice")
+    expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     fragile_stack.cognito.stop()
     page.get_by_role("button", name="Turn on SMS MFA").click()
     expect(page.get_by_role("alert").first).to_contain_text(

@@ -9,8 +9,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from localcognito.lockout import LOCKED_OUT_MESSAGE, lockout_seconds
-from tests.support.browser import enter_sms_code, hosted_ui_sign_in, latest_code, mfa_badge
-from tests.support.fixtures import Stack
+from tests.support.browser import (
+    enter_sms_code,
+    hosted_ui_sign_in,
+    mfa_badge,
+    sign_in,
+    turn_sms_mfa_on_and_sign_out,
+)
+from tests.support.http import latest_sms_code
+from tests.support.servers import Stack
 
 
 class FrozenClock:
@@ -54,15 +61,10 @@ def test_the_sign_in_page_says_it_is_the_stand_in_with_its_own_stylesheet(
 def test_alice_is_locked_out_after_five_wrong_sms_codes(
     page: Page, fresh_stack: Stack, lockout_clock: FrozenClock
 ) -> None:
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    page.get_by_role("button", name="Turn on SMS MFA").click()
-    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
-    page.get_by_role("button", name="Sign out", exact=True).click()
+    turn_sms_mfa_on_and_sign_out(page, fresh_stack.portal.url, "alice")
 
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    right = latest_code(fresh_stack.cognito.url, "alice")
+    sign_in(page, fresh_stack.portal.url, "alice")
+    right = latest_sms_code(fresh_stack.cognito.url, "alice")
     wrong = "000000" if right != "000000" else "111111"
     for _ in range(4):
         enter_sms_code(page, wrong)
@@ -78,5 +80,5 @@ def test_alice_is_locked_out_after_five_wrong_sms_codes(
 
     lockout_clock.now += lockout_seconds(5)
     hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    enter_sms_code(page, latest_code(fresh_stack.cognito.url, "alice"))
+    enter_sms_code(page, latest_sms_code(fresh_stack.cognito.url, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")

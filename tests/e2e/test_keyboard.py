@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.browser import mfa_badge
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 FOCUSED_NAME = """() => {
   const el = document.activeElement;

@@ -6,19 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import (
-    enter_sms_code,
-    hosted_ui_sign_in,
-    latest_code,
-    mfa_badge,
-    screenshot,
-)
-from tests.support.fixtures import Stack
-
-
-def sign_in_to_settings(page: Page, stack: Stack, username: str, password: str) -> None:
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, username, password)
+from tests.support.browser import enter_sms_code, hosted_ui_sign_in, mfa_badge, screenshot, sign_in
+from tests.support.http import latest_sms_code
+from tests.support.servers import Stack
 
 
 def test_alice_turns_sms_mfa_on_then_must_enter_a_code_then_turns_it_off(
@@ -44,14 +34,12 @@ def test_alice_turns_sms_mfa_on_then_must_enter_a_code_then_turns_it_off(
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("heading", name="Protect your account with SMS MFA")).to_be_visible()
 
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "alice")
     screenshot(page, "hosted-ui-sms-code")
-    enter_sms_code(
-        page, "000000" if latest_code(fresh_stack.cognito.url, "alice") != "000000" else "111111"
-    )
+    right = latest_sms_code(fresh_stack.cognito.url, "alice")
+    enter_sms_code(page, "000000" if right != "000000" else "111111")
     expect(page.get_by_role("alert")).to_be_visible()
-    enter_sms_code(page, latest_code(fresh_stack.cognito.url, "alice"))
+    enter_sms_code(page, latest_sms_code(fresh_stack.cognito.url, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
 
     page.get_by_role("button", name="Turn off SMS MFA").click()
@@ -65,7 +53,7 @@ def test_alice_turns_sms_mfa_on_then_must_enter_a_code_then_turns_it_off(
 def test_bob_without_a_phone_is_told_why_and_nothing_changes(
     page: Page, fresh_stack: Stack
 ) -> None:
-    sign_in_to_settings(page, fresh_stack, "bob", "Bob-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "bob")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     expect(page.get_by_text("SMS MFA needs a phone number")).to_be_visible()
     expect(page.get_by_role("button", name="Turn on SMS MFA")).to_have_count(0)
@@ -85,7 +73,7 @@ def test_bob_without_a_phone_is_told_why_and_nothing_changes(
 def test_injected_cognito_errors_show_their_message_and_change_nothing(
     page: Page, fresh_stack: Stack
 ) -> None:
-    sign_in_to_settings(page, fresh_stack, "alice", "Alice-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "alice")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
 
     fresh_stack.inject("SetUserSettings", "ForbiddenException", "Request blocked by AWS WAF")

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Page, Response, expect
 
-from tests.support.browser import hosted_ui_sign_in, mfa_badge
-from tests.support.fixtures import Stack
+from tests.support.browser import mfa_badge, sign_in
+from tests.support.servers import Stack
 
 BUDGET_BYTES = 30 * 1024
 
@@ -20,8 +20,7 @@ def origin(url: str) -> str:
 def test_the_mfa_page_transfers_under_30_kb_with_no_external_request(
     page: Page, browser: Browser, fresh_stack: Stack
 ) -> None:
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "alice")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
 
     # A first visit: the same session cookie in a new context, so nothing comes from the cache.

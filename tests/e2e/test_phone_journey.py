@@ -5,8 +5,9 @@ from __future__ import annotations
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import hosted_ui_sign_in, latest_code, mfa_badge, screenshot
-from tests.support.fixtures import Stack
+from tests.support.browser import mfa_badge, screenshot, sign_in
+from tests.support.http import latest_sms_code
+from tests.support.servers import Stack
 
 
 def api_calls(stack: Stack) -> dict[str, int]:
@@ -17,8 +18,7 @@ def api_calls(stack: Stack) -> dict[str, int]:
 
 
 def test_bob_adds_a_number_verifies_it_and_turns_on_sms_mfa(page: Page, fresh_stack: Stack) -> None:
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "bob")
     page.get_by_role("link", name="Add a phone number").click()
     expect(page.get_by_role("heading", name="Add a phone number")).to_be_visible()
     expect(page.get_by_label("Country")).to_have_value("US")
@@ -28,7 +28,7 @@ def test_bob_adds_a_number_verifies_it_and_turns_on_sms_mfa(page: Page, fresh_st
 
     expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("+1 ••• ••• 0143")
-    code = latest_code(fresh_stack.cognito.url, "bob")
+    code = latest_sms_code(fresh_stack.cognito.url, "bob")
     wrong = "111111" if code != "111111" else "222222"
     page.get_by_label("Verification code").fill(wrong)
     page.get_by_role("button", name="Verify number").click()
@@ -47,8 +47,7 @@ def test_bob_adds_a_number_verifies_it_and_turns_on_sms_mfa(page: Page, fresh_st
 def test_carol_verifies_her_existing_number_then_turns_it_on(
     page: Page, fresh_stack: Stack
 ) -> None:
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "carol", "Carol-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "carol")
     expect(page.get_by_test_id("why-not")).to_contain_text("once your phone number is verified")
     expect(page.get_by_role("button", name="Turn on SMS MFA")).to_have_count(0)
     screenshot(page, "mfa-unverified-phone")
@@ -58,7 +57,7 @@ def test_carol_verifies_her_existing_number_then_turns_it_on(
     expect(page.get_by_role("status")).to_have_text("We texted a code to +1 ••• ••• 0123.")
     expect(page.get_by_text("+*******0123")).to_have_count(0)
     expect(page.get_by_text("earlier")).to_have_count(0)
-    page.get_by_label("Verification code").fill(latest_code(fresh_stack.cognito.url, "carol"))
+    page.get_by_label("Verification code").fill(latest_sms_code(fresh_stack.cognito.url, "carol"))
     page.get_by_role("button", name="Verify number").click()
     expect(page.get_by_text("Verified", exact=True)).to_be_visible()
     page.get_by_role("button", name="Turn on SMS MFA").click()
@@ -68,8 +67,7 @@ def test_carol_verifies_her_existing_number_then_turns_it_on(
 def test_an_impossible_number_is_refused_before_any_cognito_call(
     page: Page, fresh_stack: Stack
 ) -> None:
-    page.goto(f"{fresh_stack.portal.url}/settings/phone")
-    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "bob", path="/settings/phone")
     before = api_calls(fresh_stack)
     page.get_by_label("Mobile phone number").fill("555-01")
     page.get_by_role("button", name="Save and text me a code").click()
@@ -86,8 +84,7 @@ def test_bob_is_told_which_letters_and_which_kind_of_number_he_typed(
 ) -> None:
     """``202-555-abcd`` was read as keypad digits and texted; ``(202) 555-O143`` (the letter O)
     was called too short; a premium-rate number was texted."""
-    page.goto(f"{fresh_stack.portal.url}/settings/phone")
-    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "bob", path="/settings/phone")
     before = api_calls(fresh_stack)
     field = page.get_by_label("Mobile phone number")
     for typed, told in (
@@ -112,8 +109,7 @@ def test_a_typo_while_changing_the_number_keeps_the_page_and_its_warning(
 ) -> None:
     """With SMS MFA on, a typo once turned "Change your phone number" into "Add a phone number",
     and the current number and the lockout warning vanished exactly when they mattered."""
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, fresh_stack.portal.url, "alice")
     page.get_by_role("button", name="Turn on SMS MFA").click()
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
     page.get_by_role("link", name="Change phone number").click()

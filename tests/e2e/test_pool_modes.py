@@ -15,15 +15,9 @@ from playwright.sync_api import Page, expect
 from localcognito.seed import with_totp_user
 from localcognito.server import LocalCognito
 from tests.e2e.test_accessibility import AxeAudit
-from tests.support.browser import (
-    enter_sms_code,
-    hosted_ui_sign_in,
-    latest_code,
-    mfa_badge,
-    screenshot,
-)
-from tests.support.fixtures import Stack
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.browser import enter_sms_code, mfa_badge, screenshot, sign_in
+from tests.support.http import latest_sms_code
+from tests.support.servers import PortalServer, Stack, free_port, gunicorn_env, seed_for
 
 ALICE_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -31,7 +25,7 @@ ALICE_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 def start_stack(tmp: Path, pool_mfa: str, shape: Callable[[dict], dict] = lambda s: s) -> Stack:
     port = free_port()
     cognito = LocalCognito(shape(seed_for(f"http://127.0.0.1:{port}")), pool_mfa=pool_mfa).start()
-    env = portal_env(cognito, port, tmp, WEB_CONCURRENCY="1")
+    env = gunicorn_env(cognito, port, tmp, WEB_CONCURRENCY="1")
     assert env["COGNITO_POOL_MFA"] == pool_mfa
     portal = PortalServer(env, port, tmp / f"portal-{pool_mfa}-{port}.log")
     try:
@@ -94,8 +88,7 @@ def test_in_a_pool_without_mfa_nothing_is_offered_that_protects_nothing(
     page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("off")
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, stack.portal.url, "alice")
     expect(mfa_badge(page)).to_have_text("SMS MFA: Not available")
     expect(next_sign_in(page)).to_contain_text("isn't available for this account")
     expect(page.get_by_role("button", name="Turn on SMS MFA")).to_have_count(0)
@@ -106,9 +99,8 @@ def test_in_a_required_pool_a_verified_number_is_texted_and_off_is_not_offered(
     page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("required")
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    enter_sms_code(page, latest_code(stack.cognito.url, "alice"))
+    sign_in(page, stack.portal.url, "alice")
+    enter_sms_code(page, latest_sms_code(stack.cognito.url, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
     expect(next_sign_in(page)).to_contain_text("Your organisation requires a second step")
     expect(next_sign_in(page)).to_contain_text("we text a code to +1 ••• ••• 0100")
@@ -121,8 +113,7 @@ def test_in_a_required_pool_someone_with_no_factor_sets_up_an_app_and_the_page_s
     page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("required")
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "bob", "Bob-Passw0rd!")
+    sign_in(page, stack.portal.url, "bob")
     expect(page.get_by_role("heading", name="Set up an authenticator app")).to_be_visible()
     page.get_by_label("Code").fill(authenticator_code(stack, "bob"))
     page.get_by_role("button", name=re.compile("Verify|Continue|Set up")).click()
@@ -141,8 +132,7 @@ def test_with_an_authenticator_app_preferred_sms_is_a_second_factor_and_off_keep
     page: Page, stack_in_mode, axe
 ) -> None:
     stack = stack_in_mode("optional", lambda s: with_totp_user(s, "alice", ALICE_TOTP_SECRET))
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, stack.portal.url, "alice")
     enter_authenticator_code(page, authenticator_code(stack, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     expect(page.get_by_test_id("totp-status")).to_have_text("On (asked for at sign-in)")
@@ -169,8 +159,7 @@ def test_with_an_authenticator_app_preferred_sms_is_a_second_factor_and_off_keep
     # And the next sign-in asks what the page said it would: the app's code, no text.
     page.get_by_role("button", name="Sign out", exact=True).click()
     texts_before = len(requests.get(f"{stack.cognito.url}/_local/outbox", timeout=5).json())
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
+    sign_in(page, stack.portal.url, "alice")
     enter_authenticator_code(page, authenticator_code(stack, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: Off")
     assert len(requests.get(f"{stack.cognito.url}/_local/outbox", timeout=5).json()) == texts_before

@@ -11,31 +11,32 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import enter_sms_code, hosted_ui_sign_in, latest_code, mfa_badge
-from tests.support.fixtures import Stack
-from tests.support.http import backdate_next_sign_in
+from tests.support.browser import (
+    enter_sms_code,
+    hosted_ui_sign_in,
+    mfa_badge,
+    sign_in,
+    turn_sms_mfa_on_and_sign_out,
+)
+from tests.support.http import backdate_next_sign_in, latest_sms_code
+from tests.support.servers import Stack
 
 #: Older than the portal's window (FRESH_SIGNIN_SECONDS, 300 by default).
 STALE_SECONDS = 3600
 
 
-def sign_in_stale(page: Page, stack: Stack, username: str, password: str) -> None:
+def sign_in_stale(page: Page, stack: Stack, username: str) -> None:
     backdate_next_sign_in(stack.cognito, username, STALE_SECONDS)
-    page.goto(f"{stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, username, password)
+    sign_in(page, stack.portal.url, username)
 
 
 def test_alice_turns_sms_mfa_off_after_the_window_and_confirms_once_back(
     page: Page, fresh_stack: Stack
 ) -> None:
-    page.goto(f"{fresh_stack.portal.url}/settings/mfa")
-    hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    page.get_by_role("button", name="Turn on SMS MFA").click()
-    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
-    page.get_by_role("button", name="Sign out", exact=True).click()
+    turn_sms_mfa_on_and_sign_out(page, fresh_stack.portal.url, "alice")
 
-    sign_in_stale(page, fresh_stack, "alice", "Alice-Passw0rd!")
-    enter_sms_code(page, latest_code(fresh_stack.cognito.url, "alice"))
+    sign_in_stale(page, fresh_stack, "alice")
+    enter_sms_code(page, latest_sms_code(fresh_stack.cognito.url, "alice"))
     expect(mfa_badge(page)).to_have_text("SMS MFA: On")
 
     page.get_by_role("button", name="Turn off SMS MFA").click()
@@ -49,7 +50,7 @@ def test_alice_turns_sms_mfa_off_after_the_window_and_confirms_once_back(
     page.get_by_role("link", name="Sign in again").click()
 
     hosted_ui_sign_in(page, "alice", "Alice-Passw0rd!")
-    enter_sms_code(page, latest_code(fresh_stack.cognito.url, "alice"))
+    enter_sms_code(page, latest_sms_code(fresh_stack.cognito.url, "alice"))
     expect(page).to_have_url(re.compile(r"/settings/mfa$"))
     confirmation = page.get_by_test_id("pending-change")
     expect(confirmation).to_be_focused()
@@ -65,7 +66,7 @@ def test_alice_turns_sms_mfa_off_after_the_window_and_confirms_once_back(
 def test_bob_adds_a_number_after_the_window_and_confirms_it_on_the_phone_page(
     page: Page, fresh_stack: Stack
 ) -> None:
-    sign_in_stale(page, fresh_stack, "bob", "Bob-Passw0rd!")
+    sign_in_stale(page, fresh_stack, "bob")
     page.get_by_role("link", name="Add a phone number").click()
     page.get_by_label("Mobile phone number").fill("(202) 555-0143")
     page.get_by_role("button", name="Save and text me a code").click()
@@ -82,11 +83,11 @@ def test_bob_adds_a_number_after_the_window_and_confirms_it_on_the_phone_page(
     expect(confirmation).to_contain_text("We'll save (202) 555-0143 and text a 6-digit code to it.")
     confirmation.get_by_role("button", name="Save and text me a code").click()
     expect(page.get_by_role("heading", name="Verify your phone number")).to_be_visible()
-    assert latest_code(fresh_stack.cognito.url, "bob")
+    assert latest_sms_code(fresh_stack.cognito.url, "bob")
 
 
 def test_cancelling_before_the_hosted_ui_changes_nothing(page: Page, fresh_stack: Stack) -> None:
-    sign_in_stale(page, fresh_stack, "alice", "Alice-Passw0rd!")
+    sign_in_stale(page, fresh_stack, "alice")
     page.get_by_role("button", name="Turn on SMS MFA").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in again to turn on SMS MFA")
     page.get_by_role("button", name="Cancel").click()
@@ -101,11 +102,10 @@ def test_bob_signs_out_of_all_devices_after_the_window(
     other_device = browser.new_context()
     try:
         phone = other_device.new_page()
-        phone.goto(f"{fresh_stack.portal.url}/settings/mfa")
-        hosted_ui_sign_in(phone, "bob", "Bob-Passw0rd!")
+        sign_in(phone, fresh_stack.portal.url, "bob")
         expect(mfa_badge(phone)).to_be_visible()
 
-        sign_in_stale(page, fresh_stack, "bob", "Bob-Passw0rd!")
+        sign_in_stale(page, fresh_stack, "bob")
         page.get_by_role("button", name="Sign out of all devices").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(
             "Sign in again to sign out of all devices"

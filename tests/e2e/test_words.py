@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import hosted_ui_sign_in, mfa_badge
-from tests.support.fixtures import Stack
+from tests.support.servers import Stack
 
 OTHER_NAMES = re.compile(r"two-step|multi-factor authentication(?! by text message)|2fa", re.I)
 

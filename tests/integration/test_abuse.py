@@ -4,19 +4,16 @@ SMS MFA for a number that isn't verified, a sign-out undone by a request still i
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-import pytest
 import requests
 from cachelib.file import FileSystemCache
 
 from app.sessions import ENDED_KEY_PREFIX
 from tests.support.http import (
-    PortalFarm,
     csrf_token,
     get,
     inject_latency,
-    portal_farm,
     post,
     session_cookie,
     sign_in,
@@ -25,25 +22,6 @@ from tests.support.http import (
     wait_for_call,
 )
 from tests.support.servers import PortalServer
-
-
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("abuse"), slots=1) as farm:
-        yield farm
-
-
-@pytest.fixture(scope="module")
-def portal(farm: PortalFarm) -> PortalServer:
-    return farm.portal()
-
-
-@pytest.fixture
-def cognito(farm: PortalFarm) -> Iterator:
-    assert farm.cognito is not None
-    farm.cognito.reset()
-    yield farm.cognito
-    farm.cognito.reset()
 
 
 def test_sms_mfa_is_never_turned_on_for_a_number_changed_in_another_tab(

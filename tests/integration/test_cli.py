@@ -150,9 +150,9 @@ def test_without_the_stand_in_installed_the_command_says_what_to_install(
 def test_check_runs_the_preflight_against_this_environment(
     local_cognito, tmp_path: Path, stopped_afterwards
 ) -> None:
-    from tests.support.servers import portal_env
+    from tests.support.servers import gunicorn_env
 
-    env = portal_env(local_cognito, free_port(), tmp_path)
+    env = gunicorn_env(local_cognito, free_port(), tmp_path)
     env["PORTAL_BASE_URL"] = "http://127.0.0.1:8000"  # a portal address the seed registers
     check = mfa_portal("check", env=env)
     stopped_afterwards.append(check)

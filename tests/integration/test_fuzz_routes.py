@@ -22,7 +22,6 @@ from tests.support.http import (
     ALICE_PHONE,
     PortalFarm,
     csrf_token,
-    portal_farm,
     sign_in,
     sms_mfa_at_standin,
 )
@@ -69,25 +68,22 @@ class Fuzzing:
 
 
 @pytest.fixture(scope="module")
-def fuzzing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzing]:
-    with portal_farm(tmp_path_factory.mktemp("fuzz"), slots=1) as farm:
-        portal = farm.portal()
-        assert farm.cognito is not None
-        alice, bob = requests.Session(), requests.Session()
-        stale_token = csrf_token(sign_in(alice, portal.url, "alice"))
-        # A token from alice's earlier session (sign-in regenerates the session)...
-        alice.cookies.clear()
-        sign_in(alice, portal.url, "alice")
-        # ... and one from another person's session: neither is valid for alice now.
-        foreign_token = csrf_token(sign_in(bob, portal.url, "bob"))
-        yield Fuzzing(portal, farm.cognito, routes_of(portal), alice, foreign_token, stale_token)
-        fuzz_state_unchanged(farm, alice, portal)
-
-
-def fuzz_state_unchanged(farm: PortalFarm, alice: requests.Session, portal: PortalServer) -> None:
+def fuzzing(farm: PortalFarm, portal: PortalServer) -> Iterator[Fuzzing]:
     assert farm.cognito is not None
-    assert sms_mfa_at_standin(farm.cognito, "alice") is False
-    assert sms_mfa_at_standin(farm.cognito, "bob") is False
+    alice, bob = requests.Session(), requests.Session()
+    stale_token = csrf_token(sign_in(alice, portal.url, "alice"))
+    # A token from alice's earlier session (sign-in regenerates the session)...
+    alice.cookies.clear()
+    sign_in(alice, portal.url, "alice")
+    # ... and one from another person's session: neither is valid for alice now.
+    foreign_token = csrf_token(sign_in(bob, portal.url, "bob"))
+    yield Fuzzing(portal, farm.cognito, routes_of(portal), alice, foreign_token, stale_token)
+    fuzz_state_unchanged(farm.cognito)
+
+
+def fuzz_state_unchanged(cognito: LocalCognito) -> None:
+    assert sms_mfa_at_standin(cognito, "alice") is False
+    assert sms_mfa_at_standin(cognito, "bob") is False
 
 
 def concrete_path(rule: str, filler: str) -> str:

@@ -5,7 +5,6 @@ the session cookie behind HTTPS, and what the logs must never hold."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,13 +12,11 @@ import requests
 
 from tests.support.http import (
     ALICE_PHONE,
-    PortalFarm,
     change_mfa,
     csrf_token,
     get,
     is_sms_page,
     issued_tokens,
-    portal_farm,
     post,
     set_cookies,
     sign_in,
@@ -31,33 +28,11 @@ from tests.support.servers import PortalServer
 FORM_EXPIRED = "This form has expired"
 
 
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("security-requests"), slots=2) as farm:
-        yield farm
-
-
-@pytest.fixture(scope="module")
-def portals(farm: PortalFarm) -> dict[str, PortalServer]:
-    default, strict = farm.portals_with(
-        {},
-        # Only its Set-Cookie and headers are read: it is never signed in to.
-        {"https": True, "RATE_LIMIT_SIGNIN": "3 per minute"},
-    )
-    return {"default": default, "https_limited": strict}
-
-
-@pytest.fixture(scope="module")
-def portal(portals: dict[str, PortalServer]) -> PortalServer:
-    return portals["default"]
-
-
-@pytest.fixture
-def cognito(farm: PortalFarm) -> Iterator:
-    assert farm.cognito is not None
-    farm.cognito.reset()
-    yield farm.cognito
-    farm.cognito.reset()
+PORTALS = {
+    "default": {},
+    # Only its Set-Cookie and headers are read: it is never signed in to.
+    "https_limited": {"https": True, "RATE_LIMIT_SIGNIN": "3 per minute"},
+}
 
 
 # --- CSRF ---------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ sign-out, token refresh, revocation, sign-out (here and everywhere) and a missin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,8 +15,8 @@ from cachelib.file import FileSystemCache
 from app.sessions import SESSION_KEY_PREFIX
 from tests.support.http import (
     SCOPES_WITHOUT_ADMIN,
-    PortalFarm,
     csrf_token,
+    follow,
     get,
     idp,
     inject,
@@ -36,34 +35,20 @@ from tests.support.servers import PortalServer
 SIGN_IN_AGAIN = "Sign in again"
 
 
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("security-session"), slots=3) as farm:
-        yield farm
+PORTALS = {
+    "default": {},
+    # Every request is inside the refresh margin of a one-hour access token.
+    "eager_refresh": {"TOKEN_REFRESH_MARGIN_SECONDS": "3601"},
+    # Every page view reads Cognito, so it meets a token gone bad since the last one.
+    "reads_every_page": {"STATUS_CACHE_SECONDS": "0"},
+}
 
 
 @pytest.fixture(scope="module")
-def portals(farm: PortalFarm) -> dict[str, PortalServer]:
-    default, eager = farm.portals_with(
-        {},
-        # Every request is inside the refresh margin of a one-hour access token.
-        {"TOKEN_REFRESH_MARGIN_SECONDS": "3601"},
-    )
-    return {"default": default, "eager_refresh": eager}
-
-
-@pytest.fixture(scope="module")
-def portal(portals: dict[str, PortalServer]) -> PortalServer:
-    """The portal as deployed by default without Redis (one gunicorn worker, the disk store)."""
-    return portals["default"]
-
-
-@pytest.fixture
-def cognito(farm: PortalFarm) -> Iterator:
-    assert farm.cognito is not None
-    farm.cognito.reset()
-    yield farm.cognito
-    farm.cognito.reset()
+def reading(portals: dict[str, PortalServer]) -> PortalServer:
+    """A portal whose every page view reads the status (``STATUS_CACHE_SECONDS=0``): a page
+    view is then the next Cognito call, and meets whatever became of the token."""
+    return portals["reads_every_page"]
 
 
 def parse_set_cookie(header: str) -> tuple[str, str, dict[str, str]]:
@@ -227,31 +212,31 @@ def test_sign_out_of_all_devices_calls_global_sign_out(portal: PortalServer, cog
 
 
 def test_an_expired_access_token_is_refreshed_and_the_page_still_loads(
-    portal: PortalServer, cognito
+    reading: PortalServer, cognito
 ) -> None:
     http = requests.Session()
-    sign_in(http, portal.url, "alice")
+    sign_in(http, reading.url, "alice")
     before = stats(cognito)["http"].get("token", 0)
 
     expired = requests.post(
         f"{cognito.url}/_local/tokens/expire", json={"username": "alice"}, timeout=10
     )
     assert expired.json()["expired"] >= 1
-    page = get(http, f"{portal.url}/settings/mfa")
+    page = get(http, f"{reading.url}/settings/mfa")
     assert page.status_code == 200
     assert "SMS MFA: Off" in page.text
     assert stats(cognito)["http"]["token"] == before + 1
 
 
 def test_an_injected_expired_token_error_is_refreshed_and_retried(
-    portal: PortalServer, cognito
+    reading: PortalServer, cognito
 ) -> None:
     http = requests.Session()
-    sign_in(http, portal.url, "alice")
+    sign_in(http, reading.url, "alice")
     before = stats(cognito)
     inject(cognito, "GetUser", "NotAuthorizedException", "Access Token has expired")
 
-    page = get(http, f"{portal.url}/settings/mfa")
+    page = get(http, f"{reading.url}/settings/mfa")
     assert page.status_code == 200
     assert "SMS MFA: Off" in page.text
     after = stats(cognito)
@@ -259,20 +244,20 @@ def test_an_injected_expired_token_error_is_refreshed_and_retried(
     assert after["api"]["GetUser"] == before["api"]["GetUser"] + 2
 
 
-def test_a_revoked_access_token_ends_the_session_at_once(portal: PortalServer, cognito) -> None:
+def test_a_revoked_access_token_ends_the_session_at_once(reading: PortalServer, cognito) -> None:
     http = requests.Session()
-    sign_in(http, portal.url, "alice")
+    sign_in(http, reading.url, "alice")
     before = stats(cognito)["http"].get("token", 0)
     inject(cognito, "GetUser", "NotAuthorizedException", "Access Token has been revoked")
 
-    landing_says_sign_in_again(get(http, f"{portal.url}/settings/mfa"), portal)
+    landing_says_sign_in_again(get(http, f"{reading.url}/settings/mfa"), reading)
     assert stats(cognito)["http"].get("token", 0) == before, "a revoked token is not refreshed"
-    assert is_signed_out(http, portal)
+    assert is_signed_out(http, reading)
 
 
-def test_a_refused_refresh_ends_the_session_cleanly(portal: PortalServer, cognito) -> None:
+def test_a_refused_refresh_ends_the_session_cleanly(reading: PortalServer, cognito) -> None:
     http = requests.Session()
-    sign_in(http, portal.url, "alice")
+    sign_in(http, reading.url, "alice")
     idp(cognito).revoke_token(
         Token=latest_refresh_token(cognito, "alice"),
         ClientId=cognito.client_id,
@@ -282,23 +267,43 @@ def test_a_refused_refresh_ends_the_session_cleanly(portal: PortalServer, cognit
     # Cognito says "expired" first, so the portal tries the (revoked) refresh token.
     inject(cognito, "GetUser", "NotAuthorizedException", "Access Token has expired")
 
-    landing_says_sign_in_again(get(http, f"{portal.url}/settings/mfa"), portal)
+    landing_says_sign_in_again(get(http, f"{reading.url}/settings/mfa"), reading)
     assert stats(cognito)["http"]["token"] == before + 1
-    assert is_signed_out(http, portal)
+    assert is_signed_out(http, reading)
 
 
 def test_a_revoked_refresh_token_alone_ends_the_session_cleanly(
-    portal: PortalServer, cognito
+    reading: PortalServer, cognito
 ) -> None:
     http = requests.Session()
-    sign_in(http, portal.url, "alice")
+    sign_in(http, reading.url, "alice")
     idp(cognito).revoke_token(
         Token=latest_refresh_token(cognito, "alice"),
         ClientId=cognito.client_id,
         ClientSecret=cognito.client_secret,
     )
     # Revoking the refresh token revokes its access tokens too: the next call is refused.
-    landing_says_sign_in_again(get(http, f"{portal.url}/settings/mfa"), portal)
+    landing_says_sign_in_again(get(http, f"{reading.url}/settings/mfa"), reading)
+    assert is_signed_out(http, reading)
+
+
+def test_within_the_window_a_revoked_token_is_met_by_the_next_change(
+    portal: PortalServer, cognito
+) -> None:
+    """The staleness the status cache allows: a page view within STATUS_CACHE_SECONDS shows
+    what was read (no call); the next change is Cognito's to refuse, and ends the session."""
+    http = requests.Session()
+    landed = sign_in(http, portal.url, "alice")
+    before = stats(cognito)["api"].get("GetUser", 0)
+    inject(cognito, "*", "NotAuthorizedException", "Access Token has been revoked")
+
+    page = get(http, f"{portal.url}/settings/mfa")
+    assert "SMS MFA: Off" in page.text
+    assert stats(cognito)["api"].get("GetUser", 0) == before, "shown from the sign-in's read"
+    answer = post(
+        http, f"{portal.url}/settings/mfa", data={"csrf_token": csrf_token(landed), "enable": "on"}
+    )
+    landing_says_sign_in_again(follow(http, answer), portal)
     assert is_signed_out(http, portal)
 
 

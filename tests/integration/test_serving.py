@@ -8,28 +8,16 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.http import PortalFarm, csrf_token, portal_farm, sign_in
-from tests.support.servers import ROOT, PortalServer, free_port, portal_env
+from tests.support.http import PortalFarm, csrf_token, sign_in
+from tests.support.servers import ROOT, PortalServer, free_port, gunicorn_env
 
 CPUS = len(os.sched_getaffinity(0))
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-
-
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("serving"), slots=1) as farm:
-        yield farm
-
-
-@pytest.fixture(scope="module")
-def portal(farm: PortalFarm) -> PortalServer:
-    return farm.portal()
 
 
 def request_lines(portal: PortalServer) -> list[dict]:
@@ -84,7 +72,7 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(
 ) -> None:
     assert farm.cognito is not None
     port = free_port()
-    env = portal_env(farm.cognito, port, tmp_path, SESSION_IDLE_SECONDS="soon")
+    env = gunicorn_env(farm.cognito, port, tmp_path, SESSION_IDLE_SECONDS="soon")
     server = PortalServer(env, port, tmp_path / "bad.log")
     with pytest.raises(RuntimeError, match="gunicorn exited"):
         server.start(timeout=30)
@@ -101,7 +89,7 @@ def test_several_workers_without_redis_refuse_to_start_naming_redis_url(
     got through a limit of 10. The portal now runs one worker there, or refuses more."""
     assert farm.cognito is not None
     port = free_port()
-    env = portal_env(farm.cognito, port, tmp_path, WEB_CONCURRENCY="2")
+    env = gunicorn_env(farm.cognito, port, tmp_path, WEB_CONCURRENCY="2")
     assert "REDIS_URL" not in env
     server = PortalServer(env, port, tmp_path / "two-workers.log")
     with pytest.raises(RuntimeError, match="gunicorn exited"):
@@ -118,7 +106,7 @@ def test_the_default_worker_count_depends_on_redis(
     farm: PortalFarm, tmp_path: Path, redis_url: str | None, workers: str
 ) -> None:
     assert farm.cognito is not None
-    env = portal_env(farm.cognito, free_port(), tmp_path)
+    env = gunicorn_env(farm.cognito, free_port(), tmp_path)
     env.pop("WEB_CONCURRENCY")
     if redis_url:
         env["REDIS_URL"] = redis_url

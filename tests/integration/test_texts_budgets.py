@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
 
-import pytest
 import requests
 
 from tests.support.http import (
-    PortalFarm,
     csrf_token,
     get,
-    portal_farm,
     post,
     sign_in,
     stats,
@@ -24,28 +20,11 @@ from tests.support.servers import PortalServer
 PUMPED_NUMBER = "+1 202 555 0177"
 
 
-@pytest.fixture(scope="module")
-def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PortalFarm]:
-    with portal_farm(tmp_path_factory.mktemp("texts-budgets"), slots=3) as farm:
-        yield farm
-
-
-@pytest.fixture(scope="module")
-def portals(farm: PortalFarm) -> dict[str, PortalServer]:
-    per_person, per_number, ceiling = farm.portals_with(
-        {"RATE_LIMIT_CODES": "1 per 10 minutes"},
-        {"RATE_LIMIT_TEXTS_PER_NUMBER": "2 per day"},
-        {"RATE_LIMIT_TEXTS_GLOBAL": "2 per hour"},
-    )
-    return {"per_person": per_person, "per_number": per_number, "ceiling": ceiling}
-
-
-@pytest.fixture
-def cognito(farm: PortalFarm) -> Iterator:
-    assert farm.cognito is not None
-    farm.cognito.reset()
-    yield farm.cognito
-    farm.cognito.reset()
+PORTALS = {
+    "per_person": {"RATE_LIMIT_CODES": "1 per 10 minutes"},
+    "per_number": {"RATE_LIMIT_TEXTS_PER_NUMBER": "2 per day"},
+    "ceiling": {"RATE_LIMIT_TEXTS_GLOBAL": "2 per hour"},
+}
 
 
 def signed_in(portal: PortalServer, username: str) -> tuple[requests.Session, str]:

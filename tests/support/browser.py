@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import requests
 from playwright.sync_api import Browser, Page, Playwright, expect
+
+from tests.support.http import PASSWORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -63,19 +64,33 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def latest_code(cognito_url: str, username: str) -> str:
-    messages = requests.get(
-        f"{cognito_url}/_local/outbox", params={"username": username}, timeout=5
-    ).json()
-    assert messages, f"no message was 'texted' to {username}"
-    return messages[-1]["code"]
-
-
 def hosted_ui_sign_in(page: Page, username: str, password: str) -> None:
     expect(page.get_by_label("Username")).to_be_visible()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def sign_in(
+    page: Page,
+    portal_url: str,
+    username: str,
+    password: str | None = None,
+    *,
+    path: str = "/settings/mfa",
+) -> None:
+    """Open the portal's ``path`` signed out and sign in at the hosted UI it sends the browser
+    to (the SMS code, if the stand-in asks for one, is the caller's next step)."""
+    page.goto(f"{portal_url}{path}")
+    hosted_ui_sign_in(page, username, password or PASSWORDS[username])
+
+
+def turn_sms_mfa_on_and_sign_out(page: Page, portal_url: str, username: str) -> None:
+    """The opening of the tests that need someone whose next sign-in asks for a texted code."""
+    sign_in(page, portal_url, username)
+    page.get_by_role("button", name="Turn on SMS MFA").click()
+    expect(mfa_badge(page)).to_have_text("SMS MFA: On")
+    page.get_by_role("button", name="Sign out", exact=True).click()
 
 
 def enter_sms_code(page: Page, code: str) -> None:

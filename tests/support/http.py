@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import html
 import re
+import secrets
 import signal
 import time
 from collections.abc import Iterator
@@ -22,7 +23,8 @@ import requests
 
 from localcognito.server import LocalCognito
 from localcognito.tokens import ADMIN_SCOPE
-from tests.support.servers import PortalServer, free_port, portal_env, seed_for
+from tests.support.redis_server import RedisServer
+from tests.support.servers import PortalServer, free_port, gunicorn_env, seed_for
 
 PASSWORDS = {"alice": "Alice-Passw0rd!", "bob": "Bob-Passw0rd!", "carol": "Carol-Passw0rd!"}
 ALICE_PHONE = "+12025550100"
@@ -253,13 +255,20 @@ def inject(cognito: LocalCognito, operation: str, error: str, message: str, time
     ).raise_for_status()
 
 
-def inject_latency(cognito: LocalCognito, operation: str, latency_ms: int) -> None:
-    """The next call of ``operation`` answers ``latency_ms`` late (and is carried out)."""
-    requests.post(
-        f"{cognito.url}/_local/faults",
-        json={"operation": operation, "latency_ms": latency_ms},
-        timeout=TIMEOUT,
-    ).raise_for_status()
+def inject_latency(
+    cognito: LocalCognito, operation: str, latency_ms: int, times: int | None = None
+) -> None:
+    """The next call (or ``times`` calls) of ``operation`` answers ``latency_ms`` late (and is
+    carried out)."""
+    spec: dict[str, object] = {"operation": operation, "latency_ms": latency_ms}
+    if times:
+        spec["times"] = times
+    requests.post(f"{cognito.url}/_local/faults", json=spec, timeout=TIMEOUT).raise_for_status()
+
+
+def pending_faults(cognito: LocalCognito) -> list[dict[str, object]]:
+    """The injected faults (and latencies) not used up yet."""
+    return requests.get(f"{cognito.url}/_local/faults", timeout=TIMEOUT).json()
 
 
 def wait_for_call(cognito: LocalCognito, operation: str, attempts: int = 200) -> None:
@@ -310,7 +319,8 @@ class PortalFarm:
             overrides = dict(overrides)
             https = bool(overrides.pop("https", False))
             port = self.ports[len(self.portals)]
-            env = portal_env(self.cognito, port, self.tmp, **{"WEB_CONCURRENCY": "1", **overrides})
+            overrides = {"WEB_CONCURRENCY": "1", **overrides}
+            env = gunicorn_env(self.cognito, port, self.tmp, **overrides)
             if https:
                 env["PORTAL_BASE_URL"] = f"https://127.0.0.1:{port}"
             server = PortalServer(env, port, self.tmp / f"portal-{port}.log")
@@ -325,6 +335,20 @@ class PortalFarm:
             server.stop(signal.SIGINT)  # quick shutdown: nothing in flight to drain
         if self.cognito is not None:
             self.cognito.stop()
+
+
+@dataclass
+class SharedRedisFarm(PortalFarm):
+    """A PortalFarm whose portals are instances of one deployment: the same SECRET_KEY, one
+    Redis, and two gunicorn workers each unless told otherwise (the scale tests)."""
+
+    redis: RedisServer | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+
+    def instances(self, count: int, db: int = 0, **env: str) -> list[PortalServer]:
+        assert self.redis is not None
+        shared = {"SECRET_KEY": self.secret_key, "REDIS_URL": self.redis.url(db)}
+        return self.portals_with(*[{**shared, "WEB_CONCURRENCY": "2", **env}] * count)
 
 
 @contextmanager

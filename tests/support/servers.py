@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -19,6 +21,8 @@ from localcognito.seed import DEFAULT_SEED, with_portals
 from localcognito.server import LocalCognito
 
 ROOT = Path(__file__).resolve().parents[2]
+#: ``mfa-portal serve``, as the Procfile runs it.
+SERVE = [sys.executable, "-m", "app.cli", "serve"]
 
 
 def free_port() -> int:
@@ -42,6 +46,8 @@ class PortalServer:
     app: str = "app:create_app()"
     process: subprocess.Popen[bytes] | None = None
     startup_s: float = 0.0
+    #: Instead of gunicorn with ``app``: e.g. ``mfa-portal serve`` (``SERVE``).
+    command: list[str] | None = None
 
     @property
     def url(self) -> str:
@@ -51,7 +57,7 @@ class PortalServer:
         log = self.log_path.open("ab")
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
+            self.command or [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -83,7 +89,7 @@ class PortalServer:
         return self.log_path.read_text(errors="replace").splitlines()
 
 
-def portal_env(
+def gunicorn_env(
     stand_in: LocalCognito,
     port: int,
     tmp_dir: Path,
@@ -91,6 +97,8 @@ def portal_env(
     public_client: bool = False,
     **overrides: str,
 ) -> dict[str, str]:
+    """The environment of a portal under gunicorn on ``port`` against ``stand_in`` (the unit
+    tests' settings, with no server, are ``tests.support.unit.portal_env``)."""
     base_url = f"http://127.0.0.1:{port}"
     env = {
         key: value
@@ -122,3 +130,42 @@ def portal_env(
     )
     env.update(overrides)
     return env
+
+
+@dataclass
+class Stack:
+    """A stand-in and the portal wired to it (the end-to-end tests' world)."""
+
+    cognito: LocalCognito
+    portal: PortalServer
+
+    def reset(self) -> None:
+        self.cognito.reset()
+
+    def inject(self, operation: str, error: str, message: str = "", times: int = 1) -> None:
+        response = requests.post(
+            f"{self.cognito.url}/_local/faults",
+            json={"operation": operation, "error": error, "message": message, "times": times},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+    def clear_faults(self) -> None:
+        requests.delete(f"{self.cognito.url}/_local/faults", json={}, timeout=5).raise_for_status()
+
+
+@contextmanager
+def own_stack(tmp_path: Path, **env: str) -> Iterator[Stack]:
+    """A stand-in of its own and one portal (one worker) with ``env``: for a test that stops
+    the stand-in, or needs settings no other test shares. Both stop, pass or fail."""
+    port = free_port()
+    cognito = LocalCognito(seed_for(f"http://127.0.0.1:{port}")).start()
+    try:
+        settings = gunicorn_env(cognito, port, tmp_path, WEB_CONCURRENCY="1", **env)
+        portal = PortalServer(settings, port, tmp_path / "portal.log").start()
+        try:
+            yield Stack(cognito, portal)
+        finally:
+            portal.stop()
+    finally:
+        cognito.stop()

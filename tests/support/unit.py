@@ -23,6 +23,9 @@ def portal_env(tmp_path: Any, **overrides: str) -> dict[str, str]:
         "COGNITO_CLIENT_ID": CLIENT_ID,
         "SESSION_DIR": str(tmp_path / "sessions"),
         "COGNITO_MAX_ATTEMPTS": "1",
+        # Each unit test queues the Cognito answers it expects, one GetUser per page; the status
+        # cache has tests of its own (test_status_cache.py), which turn it on.
+        "STATUS_CACHE_SECONDS": "0",
     }
     env.update(overrides)
     return env
@@ -87,3 +90,23 @@ def pending_state(client: FlaskClient) -> str:
 def callback(client: FlaskClient, query: str = "code=c") -> Any:
     """The hosted UI sending the browser back to ``/auth/callback`` for its pending sign-in."""
     return client.get(f"/auth/callback?{query}&state={pending_state(client)}")
+
+
+class StreamBody:
+    """A raw HTTP body for botocore's ``AWSResponse``, for tests that answer in ``before-send``."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self) -> Any:
+        yield self._data
+
+
+class ManualClock:
+    """A clock that stands still until the test moves ``now``."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

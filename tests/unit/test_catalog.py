@@ -7,7 +7,6 @@ import pytest
 from app.cognito import OPERATIONS
 from app.errors import (
     CATALOG,
-    COMMON_ERROR_CODES,
     CatalogEntry,
     Changed,
     NextAction,
@@ -17,6 +16,17 @@ from app.errors import (
 )
 from tests.unit.botocore_model import model_error_codes
 
+#: Cognito's common errors (any operation), beyond those the service model lists per operation.
+COMMON_ERROR_CODES = (
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "LimitExceededException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalErrorException",
+)
 TRANSPORT_CODES = (
     "transport:connection",
     "transport:connect_timeout",

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from app import create_app
 from app.config import ConfigError, Settings, _host, load_settings
-from tests.support.unit import ACCESS_TOKEN, get_user_response, portal_env
+from tests.support.unit import ACCESS_TOKEN, StreamBody, get_user_response, portal_env
 
 REQUIRED = (
     "SECRET_KEY",
@@ -229,14 +229,6 @@ def test_portal_needs_no_aws_credentials(tmp_path, no_aws_credentials):
     assert status.username == "alice"
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self):
-        yield self._data
-
-
 def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentials):
     """Past the Stubber: the request is built and signed for real, then answered locally."""
     app = create_app(load_settings(portal_env(tmp_path)))
@@ -246,7 +238,7 @@ def test_request_is_sent_unsigned_without_credentials(tmp_path, no_aws_credentia
     def answer(request, **_kwargs):
         sent.append(request)
         body = b'{"Username": "alice", "UserAttributes": []}'
-        return AWSResponse(request.url, 200, {"x-amzn-requestid": "req-1"}, _Body(body))
+        return AWSResponse(request.url, 200, {"x-amzn-requestid": "req-1"}, StreamBody(body))
 
     client.meta.events.register("before-send.cognito-idp.GetUser", answer)
     status = app.extensions["mfa_portal.cognito"].get_mfa_status(ACCESS_TOKEN)
@@ -545,6 +537,7 @@ def test_every_value_is_read_from_its_own_variable(tmp_path):
             LOG_FORMAT="text",
             COGNITO_POOL_MFA=" OFF ",
             AUTHENTICATOR_ISSUER=" Example Corp ",
+            STATUS_CACHE_SECONDS="21",
         )
     )
     assert settings == Settings(
@@ -579,6 +572,7 @@ def test_every_value_is_read_from_its_own_variable(tmp_path):
         log_format="text",
         pool_mfa="off",
         authenticator_issuer="Example Corp",
+        status_cache_seconds=21,
     )
 
 
@@ -587,6 +581,7 @@ def test_the_minimal_environment_takes_every_default(tmp_path, monkeypatch):
     env = portal_env(tmp_path)
     for name in ("COGNITO_MAX_ATTEMPTS", "SESSION_DIR", "COGNITO_ENDPOINT_URL"):
         del env[name]
+    env.pop("STATUS_CACHE_SECONDS", None)
     for name in list(os.environ):
         monkeypatch.delenv(name)
     for name, value in env.items():

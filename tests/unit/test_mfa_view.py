@@ -9,11 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from authlib.integrations.base_client import OAuthError
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
-from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
@@ -21,10 +19,16 @@ from app import create_app
 from app.cognito import SMS_MFA_OPTION
 from app.config import load_settings
 from app.errors import lookup
-from tests.support.unit import ACCESS_TOKEN, csrf_token, get_user_response, portal_env, sign_in
+from tests.support.unit import (
+    ACCESS_TOKEN,
+    StreamBody,
+    csrf_token,
+    get_user_response,
+    portal_env,
+    sign_in,
+)
 from tests.unit.botocore_model import model_error_codes
 
-NEW_ACCESS_TOKEN = "header.eyJzY29wZSI6ImF3cy5jb2duaXRvLnNpZ25pbi51c2VyLmFkbWluIn0.fresh"
 ENABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
 DISABLE = {"AccessToken": ACCESS_TOKEN, "MFAOptions": []}
 SET_USER_SETTINGS_ERRORS = sorted(
@@ -318,103 +322,6 @@ def test_cognito_unreachable_on_get_is_a_503(app, signed_in):
     assert shown(lookup("transport:connection").message) in response.text
 
 
-# --- an expired access token is refreshed once -------------------------------------------
-
-
-@pytest.fixture
-def refresh(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-
-    def fetch_access_token(**kwargs: Any) -> dict[str, Any]:
-        calls.append(kwargs)
-        return {"access_token": NEW_ACCESS_TOKEN, "expires_in": 3600, "token_type": "Bearer"}
-
-    monkeypatch.setattr(
-        app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", fetch_access_token
-    )
-    return calls
-
-
-def test_expired_access_token_is_refreshed_and_the_call_retried(signed_in, stubber, refresh):
-    stubber.add_client_error(
-        "get_user",
-        "NotAuthorizedException",
-        "Access Token has expired",
-        expected_params={"AccessToken": ACCESS_TOKEN},
-    )
-    stubber.add_response("get_user", get_user_response(), {"AccessToken": NEW_ACCESS_TOKEN})
-    response = signed_in.get("/settings/mfa")
-    assert response.status_code == 200
-    assert "SMS MFA: Off" in response.text
-    assert refresh == [{"grant_type": "refresh_token", "refresh_token": "refresh-token"}]
-    with signed_in.session_transaction() as session:
-        assert session["tokens"]["access_token"] == NEW_ACCESS_TOKEN
-        assert session["tokens"]["refresh_token"] == "refresh-token"
-
-
-def test_a_token_that_stays_expired_is_refreshed_only_once(signed_in, stubber, refresh):
-    for _ in range(2):
-        stubber.add_client_error("get_user", "NotAuthorizedException", "Access Token has expired")
-    response = signed_in.get("/settings/mfa")
-    assert len(refresh) == 1
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/"
-
-
-def test_revoked_access_token_is_not_refreshed(signed_in, stubber, refresh):
-    stubber.add_client_error("get_user", "NotAuthorizedException", "Access Token has been revoked")
-    response = signed_in.get("/settings/mfa")
-    assert refresh == []
-    assert response.headers["Location"] == "/"
-
-
-def test_refused_refresh_ends_the_session(app, signed_in, stubber, monkeypatch):
-    def refused(**_kwargs: Any) -> None:
-        raise OAuthError(error="invalid_grant")
-
-    monkeypatch.setattr(app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", refused)
-    stubber.add_client_error("get_user", "NotAuthorizedException", "Access Token has expired")
-    response = signed_in.get("/settings/mfa")
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/"
-    assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
-
-
-def test_token_near_expiry_is_refreshed_before_the_call(client, stubber, refresh):
-    sign_in(client, expires_in=30)
-    stubber.add_response("get_user", get_user_response(), {"AccessToken": NEW_ACCESS_TOKEN})
-    assert client.get("/settings/mfa").status_code == 200
-    assert len(refresh) == 1
-
-
-def test_expired_access_token_on_a_change_is_refreshed_and_retried(signed_in, stubber, refresh):
-    page = show_page(signed_in, stubber)
-    number_checked(stubber)
-    stubber.add_client_error(
-        "set_user_settings",
-        "NotAuthorizedException",
-        "Access Token has expired",
-        expected_params=ENABLE,
-    )
-    stubber.add_response(
-        "set_user_settings", {}, {"AccessToken": NEW_ACCESS_TOKEN, "MFAOptions": [SMS_MFA_OPTION]}
-    )
-    response = signed_in.post(
-        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
-    )
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/settings/mfa"
-    assert len(refresh) == 1
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self) -> Any:
-        yield self._data
-
-
 def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
     """Through botocore's real send path: GetUser answers, SetUserSettings times out."""
 
@@ -422,7 +329,7 @@ def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
         if request.headers["X-Amz-Target"].endswith(b".SetUserSettings"):
             raise ReadTimeoutError(endpoint_url=request.url)
         body = json.dumps(get_user_response()).encode()
-        return AWSResponse(request.url, 200, {}, _Body(body))
+        return AWSResponse(request.url, 200, {}, StreamBody(body))
 
     app.extensions["mfa_portal.cognito"].client.meta.events.register(
         "before-send.cognito-idp.*", cognito
@@ -436,19 +343,6 @@ def test_a_timeout_while_changing_says_the_outcome_is_unknown(app, signed_in):
     assert shown(lookup("transport:read_timeout", "write").message) in page.text
     assert "could not confirm whether the change was saved" in page.text
     assert "Nothing was changed" not in page.text
-
-
-def test_a_token_endpoint_answering_garbage_is_a_transport_error_not_a_500(
-    app, client, stubber, monkeypatch
-):
-    def garbage(**_kwargs: Any) -> None:
-        raise ValueError("Expecting value: line 1 column 1 (char 0)")
-
-    monkeypatch.setattr(app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", garbage)
-    sign_in(client, expires_in=30)
-    response = client.get("/settings/mfa")
-    assert response.status_code == 503
-    assert "can&#39;t reach the sign-in service" in response.text
 
 
 def test_the_next_sign_in_sentence_names_the_number_masked(signed_in, stubber):

@@ -60,7 +60,7 @@ def raised(error: Exception):
 
 
 def test_a_token_becomes_a_marker_and_a_number_is_masked_in_place() -> None:
-    assert redact(f"Bearer {JWT} for +12025550143.") == "Bearer [token] for +1••••••0143."
+    assert redact(f"Bearer {JWT} for +12025550143.") == "Bearer [redacted] for +1••••••0143."
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_a_json_line_has_time_level_logger_message_and_every_field_redacted() ->
         "message": "texted +1••••••0143",
         "event": "code_sent",
         "status": 200,
-        "token": "Bearer [token]",
+        "token": "Bearer [redacted]",
         "where": "/srv/portal",
     }
 
@@ -177,7 +177,7 @@ def test_a_text_line_without_fields_has_no_brackets_and_its_trace_is_redacted() 
     first, *trace = TextFormatter().format(made).split("\n")
     assert first == f"{clock()} ERROR mfa_portal.auth: failed"
     assert trace[0] == "Traceback (most recent call last):"
-    assert trace[-1] == "ValueError: Bearer [token]"
+    assert trace[-1] == "ValueError: Bearer [redacted]"
 
 
 REQUEST = {"event": "request", "status": 303, "method": "POST", "path": "/settings/phone"}

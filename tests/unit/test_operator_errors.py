@@ -16,7 +16,7 @@ from flask import Flask, render_template
 
 from app import create_app
 from app.config import load_settings
-from tests.support.unit import portal_env
+from tests.support.unit import portal_env, sign_in
 from tests.unit.oauth import use_local_metadata
 
 
@@ -86,6 +86,25 @@ def test_a_programming_error_is_a_500_with_the_trace_in_the_log_only(app, client
     assert record.path == "/_test/broken"
     assert "TemplateNotFound" in logging.Formatter().formatException(record.exc_info)
     assert "session_store_unavailable" not in events(caplog)
+
+
+def test_a_programming_error_page_shows_nothing_of_the_discarded_session(app, client):
+    """The 500 page is rendered ``without_session``: a signed-in person sees no account navigation
+    and no way back to the settings, while any other error page (a 404) shows them."""
+
+    @app.get("/_test/broken")
+    def broken() -> str:
+        return render_template("no/such/template.html")
+
+    sign_in(client)
+    page = client.get("/_test/broken")
+    assert page.status_code == 500
+    assert "Signed in as" not in page.text and "Sign out" not in page.text
+    assert "Go to the start page" in page.text
+    not_found = client.get("/no/such/page")
+    assert not_found.status_code == 404
+    assert "Signed in as" in not_found.text
+    assert "Back to your SMS MFA settings" in not_found.text
 
 
 @pytest.fixture

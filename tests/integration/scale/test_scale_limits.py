@@ -5,8 +5,8 @@ through a limit of 10 (gunicorn.conf.py now refuses several workers without REDI
 
 from __future__ import annotations
 
-import http.client
 import time
+from http.client import HTTPConnection
 from urllib.parse import urlencode, urlsplit
 
 import psutil
@@ -14,10 +14,8 @@ import pytest
 import requests
 
 from app.budgets import number_key
-from tests.support.http import csrf_token, get, post, sign_in
+from tests.support.http import SharedRedisFarm, csrf_token, get, post, sign_in
 from tests.support.servers import PortalServer
-
-from .conftest import Farm
 
 pytestmark = pytest.mark.redis
 
@@ -25,10 +23,8 @@ CHANGES_LIMIT = 10
 
 
 @pytest.fixture(scope="module")
-def portal(farm: Farm) -> PortalServer:
-    (server,) = farm.portals_on(
-        [farm.ports[5]], db=1, RATE_LIMIT_CHANGES=f"{CHANGES_LIMIT} per 10 minutes"
-    )
+def portal(redis_farm: SharedRedisFarm) -> PortalServer:
+    (server,) = redis_farm.instances(1, db=1, RATE_LIMIT_CHANGES=f"{CHANGES_LIMIT} per 10 minutes")
     assert server.env["WEB_CONCURRENCY"] == "2"
     return server
 
@@ -43,15 +39,15 @@ def worker_serving(server: PortalServer, client_port: int) -> int | None:
     return None
 
 
-def connections_to_every_worker(server: PortalServer) -> dict[int, http.client.HTTPConnection]:
+def connections_to_every_worker(server: PortalServer) -> dict[int, HTTPConnection]:
     """Keep-alive connections, opened until each of the workers holds at least one."""
     assert server.process is not None
     workers = {w.pid for w in psutil.Process(server.process.pid).children()}
     assert len(workers) == 2
-    held: dict[int, http.client.HTTPConnection] = {}
+    held: dict[int, HTTPConnection] = {}
     address = urlsplit(server.url)
     for _ in range(60):
-        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        connection = HTTPConnection(address.hostname, address.port, timeout=10)
         connection.request("GET", "/healthz")  # served, so its worker has accepted it
         connection.getresponse().read()
         pid = worker_serving(server, connection.sock.getsockname()[1])
@@ -65,12 +61,14 @@ def connections_to_every_worker(server: PortalServer) -> dict[int, http.client.H
     raise AssertionError(f"could not reach both workers: {sorted(held)} of {sorted(workers)}")
 
 
-def test_the_change_limit_holds_across_two_workers(fresh: Farm, portal: PortalServer) -> None:
-    browser = requests.Session()
-    sign_in(browser, portal.url, "carol")
-    token = csrf_token(get(browser, f"{portal.url}/settings/mfa"))
+def test_the_change_limit_holds_across_two_workers(
+    fresh_redis_farm: SharedRedisFarm, portal: PortalServer
+) -> None:
+    http = requests.Session()
+    sign_in(http, portal.url, "carol")
+    token = csrf_token(get(http, f"{portal.url}/settings/mfa"))
     headers = {
-        "Cookie": f"mfa_portal={browser.cookies['mfa_portal']}",
+        "Cookie": f"mfa_portal={http.cookies['mfa_portal']}",
         "Content-Type": "application/x-www-form-urlencoded",
     }
     body = urlencode({"csrf_token": token, "enable": "on"})
@@ -92,15 +90,17 @@ def test_the_change_limit_holds_across_two_workers(fresh: Farm, portal: PortalSe
 
 
 def test_the_per_number_budget_keeps_no_phone_number_in_redis(
-    fresh: Farm, portal: PortalServer
+    fresh_redis_farm: SharedRedisFarm, portal: PortalServer
 ) -> None:
-    browser = requests.Session()
-    sign_in(browser, portal.url, "bob")
-    token = csrf_token(get(browser, f"{portal.url}/settings/phone"))
+    http = requests.Session()
+    sign_in(http, portal.url, "bob")
+    token = csrf_token(get(http, f"{portal.url}/settings/phone"))
     form = {"csrf_token": token, "country": "US", "phone_number": "(202) 555-0190"}
-    assert post(browser, f"{portal.url}/settings/phone", data=form).status_code == 303
+    assert post(http, f"{portal.url}/settings/phone", data=form).status_code == 303
 
-    keys = [key.decode() for key in fresh.redis.client(1).scan_iter("*mfa-portal-limits*")]
+    keys = [
+        key.decode() for key in fresh_redis_farm.redis.client(1).scan_iter("*mfa-portal-limits*")
+    ]
     assert keys
     assert not [key for key in keys if "5550190" in key]
     hashed = number_key(portal.env["SECRET_KEY"], "+12025550190")

@@ -7,10 +7,8 @@ import json
 import pytest
 import requests
 
-from tests.support.http import change_mfa, issued_tokens, sign_in
+from tests.support.http import SharedRedisFarm, change_mfa, issued_tokens, sign_in
 from tests.support.servers import PortalServer
-
-from .conftest import Farm
 
 pytestmark = pytest.mark.redis
 
@@ -29,7 +27,7 @@ def records(portal: PortalServer) -> list[dict[str, object]]:
 
 
 def test_every_log_line_is_json_and_request_ids_round_trip(
-    fresh: Farm, pair: list[PortalServer]
+    fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
 ) -> None:
     a = pair[0]
     given = requests.get(f"{a.url}/healthz", headers={"X-Request-ID": "probe-42.a_b"}, timeout=10)
@@ -52,14 +50,14 @@ def test_every_log_line_is_json_and_request_ids_round_trip(
 
 
 def test_mfa_change_is_audited_without_tokens_or_phone_numbers(
-    fresh: Farm, pair: list[PortalServer]
+    fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
 ) -> None:
     a = pair[0]
-    browser = requests.Session()
-    sign_in(browser, a.url, "alice")
-    changed = change_mfa(browser, a.url, enable=True)
+    http = requests.Session()
+    sign_in(http, a.url, "alice")
+    changed = change_mfa(http, a.url, enable=True)
     assert changed.status_code == 303
-    changed = change_mfa(browser, a.url, enable=False)
+    changed = change_mfa(http, a.url, enable=False)
     assert changed.status_code == 303
 
     logged = records(a)
@@ -75,7 +73,7 @@ def test_mfa_change_is_audited_without_tokens_or_phone_numbers(
         assert entry.get("request_id"), "the audit line carries the portal's request id"
 
     text = "\n".join(a.log_lines())
-    tokens = issued_tokens(fresh.cognito, "alice")
+    tokens = issued_tokens(fresh_redis_farm.cognito, "alice")
     for token in tokens["access"] + tokens["refresh"] + tokens["id"]:
         assert token not in text
     assert "eyJ" not in text

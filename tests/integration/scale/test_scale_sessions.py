@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support.http import csrf_token, get, post, sign_in
+from tests.support.http import SharedRedisFarm, csrf_token, get, post, sign_in
 from tests.support.servers import PortalServer
-
-from .conftest import Farm
 
 pytestmark = pytest.mark.redis
 
@@ -22,12 +20,14 @@ def with_cookie(value: str) -> requests.Session:
     return http
 
 
-def test_signed_in_on_a_is_signed_in_on_b(fresh: Farm, pair: list[PortalServer]) -> None:
+def test_signed_in_on_a_is_signed_in_on_b(
+    fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
+) -> None:
     a, b = pair
-    browser = requests.Session()
-    landed = sign_in(browser, a.url, "alice")
+    http = requests.Session()
+    landed = sign_in(http, a.url, "alice")
     assert landed.url == f"{a.url}/settings/mfa"
-    cookie = browser.cookies.get(COOKIE)
+    cookie = http.cookies.get(COOKIE)
     assert cookie
 
     on_b = get(with_cookie(cookie), f"{b.url}/settings/mfa")
@@ -37,32 +37,34 @@ def test_signed_in_on_a_is_signed_in_on_b(fresh: Farm, pair: list[PortalServer])
     assert 'data-testid="mfa-status"' in on_b.text
 
     # The session lives in Redis under an opaque id; the cookie carries nothing else.
-    keys = [k.decode() for k in fresh.redis.client().scan_iter("mfa-portal:session:*")]
+    keys = [k.decode() for k in fresh_redis_farm.redis.client().scan_iter("mfa-portal:session:*")]
     assert f"mfa-portal:session:{cookie}" in keys
 
 
-def test_signing_out_on_b_signs_out_on_a(fresh: Farm, pair: list[PortalServer]) -> None:
+def test_signing_out_on_b_signs_out_on_a(
+    fresh_redis_farm: SharedRedisFarm, pair: list[PortalServer]
+) -> None:
     a, b = pair
-    browser = requests.Session()
-    sign_in(browser, a.url, "alice")
-    cookie = browser.cookies.get(COOKIE)
+    http = requests.Session()
+    sign_in(http, a.url, "alice")
+    cookie = http.cookies.get(COOKIE)
     assert cookie
 
     tab_b = with_cookie(cookie)
     page = get(tab_b, f"{b.url}/settings/mfa")
     out = post(tab_b, f"{b.url}/logout", data={"csrf_token": csrf_token(page)})
     assert out.status_code == 303
-    assert out.headers["Location"].startswith(f"{fresh.cognito.url}/logout")
+    assert out.headers["Location"].startswith(f"{fresh_redis_farm.cognito.url}/logout")
 
     again = get(with_cookie(cookie), f"{a.url}/settings/mfa")
     assert again.history and again.history[0].status_code == 303
     assert again.history[0].headers["Location"].startswith("/login")
-    assert fresh.redis.client().get(f"mfa-portal:session:{cookie}") is None
+    assert fresh_redis_farm.redis.client().get(f"mfa-portal:session:{cookie}") is None
 
 
-def test_sign_in_rate_limit_is_counted_across_instances(fresh: Farm) -> None:
-    c, d = fresh.portals_on(
-        fresh.ports[2:4], db=1, RATE_LIMIT_SIGNIN="3 per minute", WEB_CONCURRENCY="1"
+def test_sign_in_rate_limit_is_counted_across_instances(fresh_redis_farm: SharedRedisFarm) -> None:
+    c, d = fresh_redis_farm.instances(
+        2, db=1, RATE_LIMIT_SIGNIN="3 per minute", WEB_CONCURRENCY="1"
     )
     statuses = []
     for portal in (c, d, c, d, c):
