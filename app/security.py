@@ -136,6 +136,10 @@ PERMISSIONS_POLICY = (
 )
 
 
+#: The answers whose ``Retry-After`` means something to the person: refused for a while, or busy.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
 def init_headers(app: Flask, settings: Settings) -> None:
     csp = content_security_policy(settings)
 
@@ -157,6 +161,10 @@ def init_headers(app: Flask, settings: Settings) -> None:
             headers["Cache-Control"] = "public, max-age=3600"
         else:
             headers["Cache-Control"] = "no-store"
+        if response.status_code not in RETRY_AFTER_STATUSES:
+            # Flask-Limiter adds one to every answer of a limited route (the budget's reset):
+            # on a change that went through it says "wait 600 s" beside "done".
+            headers.pop("Retry-After", None)
         return response
 
 

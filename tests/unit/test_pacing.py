@@ -32,6 +32,7 @@ from tests.support.unit import (
     ACCESS_TOKEN,
     ManualClock,
     StreamBody,
+    csrf_token,
     get_user_response,
     portal_env,
     sign_in,
@@ -301,3 +302,25 @@ def test_operators_see_the_wait_the_refusal_and_the_bucket_level_in_metrics():
         pacer.before_attempt("SetUserSettings")
     assert sample("quota_exhausted_total") == refused + 1
     assert sample("quota_wait_seconds_count") == waits + 2
+
+
+def test_only_a_refusal_or_a_busy_page_says_when_to_come_back(signed_in, stubber):
+    """Flask-Limiter puts its budget's reset on every answer of a limited route; a change that
+    went through must not say "retry after 600 s" beside "done"."""
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    page = signed_in.get("/settings/mfa")
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+    stubber.add_response(
+        "set_user_settings",
+        {},
+        {
+            "AccessToken": ACCESS_TOKEN,
+            "MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}],
+        },
+    )
+    done = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+    )
+    assert done.status_code == 303
+    assert "Retry-After" not in done.headers
+    assert "X-RateLimit-Remaining" in done.headers
