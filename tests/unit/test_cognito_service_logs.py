@@ -161,3 +161,38 @@ def test_a_busy_change_and_a_busy_read_say_different_things(tmp_path, app):
             except (PortalError, AssertionError) as error:
                 outcomes.append(getattr(error, "variant", "sent"))
     assert outcomes == ["sent", None, "sent", "read"]
+
+
+def test_the_client_keeps_the_settings_timeouts_retries_and_pool(tmp_path):
+    from app.config import load_settings
+    from tests.support.unit import portal_env
+
+    settings = load_settings(
+        portal_env(
+            tmp_path,
+            COGNITO_CONNECT_TIMEOUT="1.5",
+            COGNITO_READ_TIMEOUT="4.5",
+            COGNITO_MAX_ATTEMPTS="4",
+        )
+    )
+    config = CognitoService(settings).client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (1.5, 4.5)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
+    assert config.max_pool_connections == 50
+    assert config.region_name == settings.region
+
+
+def test_an_attribute_without_a_value_counts_as_absent():
+    from app.cognito import mfa_status_from_user
+
+    status = mfa_status_from_user(
+        {
+            "UserAttributes": [
+                {"Name": "phone_number"},
+                {"Name": "email"},
+                {"Name": "phone_number_verified"},
+            ]
+        }
+    )
+    assert (status.phone_number, status.email, status.phone_verified) == (None, None, False)
+    assert status.username == ""
