@@ -196,3 +196,17 @@ def test_an_attribute_without_a_value_counts_as_absent():
     )
     assert (status.phone_number, status.email, status.phone_verified) == (None, None, False)
     assert status.username == ""
+
+
+def test_a_refresh_token_revoked_quietly_says_whether_it_was(service, stubber, caplog):
+    """For sessions that ended without their person (the disk sweeper): a failure is a warning
+    line, never an exception."""
+    from tests.unit.test_cognito_service import CLIENT_ID
+
+    stubber.add_response("revoke_token", {}, {"Token": "refresh-1", "ClientId": CLIENT_ID})
+    assert service.revoke_refresh_token_quietly("refresh-1") is True
+    stubber.add_client_error("revoke_token", "UnsupportedTokenTypeException", "no")
+    assert service.revoke_refresh_token_quietly("refresh-2") is False
+    [record] = [r for r in caplog.records if getattr(r, "event", None) == "token_revoke"]
+    assert (record.levelno, record.getMessage()) == (logging.WARNING, "refresh token not revoked")
+    assert (record.outcome, record.error_code) == ("failed", "UnsupportedTokenTypeException")
