@@ -101,7 +101,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_rate_limits(app, settings)
     init_origin_check(app, settings)
     csrf.init_app(app)
-    init_status_cache(app, StatusCache(settings.status_cache_seconds, store))
+    init_status_cache(
+        app,
+        StatusCache(
+            settings.status_cache_seconds, store, mark_seconds=settings.session_lifetime_seconds
+        ),
+    )
     auth.init_auth(app, settings)
     app.register_blueprint(mfa.bp)
     app.register_blueprint(phone.bp)

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 REDIS_KEY_PREFIX = "mfa-portal-status"
 #: The most entries a process keeps without Redis; the oldest goes first.
 LOCAL_ENTRIES = 10_000
-#: How long a person's generation and "signed out everywhere" mark are kept (a session's life).
+#: How long a person's generation and "signed out everywhere" mark are kept by default: the
+#: longest a session lives (``SESSION_LIFETIME_SECONDS``, which ``create_app`` passes).
 MARK_SECONDS = 43200
 _STORE_ERRORS = (redis.exceptions.RedisError, OSError)
 
@@ -68,8 +69,10 @@ class StatusCache:
         store: redis.Redis | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        mark_seconds: int = MARK_SECONDS,
     ) -> None:
         self.window = window
+        self.mark_seconds = mark_seconds
         self._store = store
         self._clock = clock
         self._wall_clock = wall_clock
@@ -145,7 +148,7 @@ class StatusCache:
                 with self._store.pipeline() as pipe:
                     pipe.delete(_key(sub))
                     pipe.incr(_key(sub, "generation"))
-                    pipe.expire(_key(sub, "generation"), MARK_SECONDS)
+                    pipe.expire(_key(sub, "generation"), self.mark_seconds)
                     pipe.execute()
             except _STORE_ERRORS:
                 log.warning(
@@ -162,7 +165,7 @@ class StatusCache:
         now = self._wall_clock()
         if self._store is not None:
             try:
-                self._store.set(_key(sub, "signed-out"), now, ex=MARK_SECONDS)
+                self._store.set(_key(sub, "signed-out"), now, ex=self.mark_seconds)
             except _STORE_ERRORS:
                 log.warning(
                     "sign-out mark not kept: Redis unreachable",

@@ -416,3 +416,17 @@ def test_without_the_cache_reads_are_not_budgeted(tmp_path, stubber_for):
         assert person.get("/settings/mfa").status_code == 200
         assert person.get("/settings/mfa").status_code == 200
         assert calls == ["GetUser", "GetUser"]
+
+
+def test_in_redis_the_sign_out_mark_lasts_as_long_as_a_session_may(store, tmp_path):
+    app = create_app(
+        load_settings(
+            portal_env(
+                tmp_path, REDIS_URL="redis://127.0.0.1:6379/0", SESSION_LIFETIME_SECONDS="7200"
+            )
+        )
+    )
+    cache = app.extensions["mfa_portal.status_cache"]
+    cache.signed_out_everywhere("sub-unit-test")
+    assert 7100 < store.ttl("mfa-portal-status:signed-out:sub-unit-test") <= 7200
+    assert 7100 < store.ttl("mfa-portal-status:generation:sub-unit-test") <= 7200
