@@ -39,10 +39,12 @@ def protection_of(status: MfaStatus) -> Protection:
     return describe(status, pool_mfa(), mask(status.phone_number))
 
 
-def current_status() -> MfaStatus:
+def current_status(generation: int | None = None) -> MfaStatus:
     """Cognito's state at this moment (one GetUser), for decisions a page shown earlier can't
-    make: the number may have changed since in another tab. Remembered for the pages after."""
-    generation = status_generation()
+    make: the number may have changed since in another tab. Remembered for the pages after,
+    under ``generation`` (the caller's, read before this; else read here)."""
+    if generation is None:
+        generation = status_generation()
     status = call_with_token(service().get_mfa_status)
     remember_status(status, generation)
     return status
@@ -128,7 +130,7 @@ def change() -> Response | str:
         return _refuse(PortalError("InvalidParameterException", variant="disable_sms_mfa"), event)
     try:
         generation = status_generation()
-        known = current_status() if form.wants_on else None
+        known = current_status(generation) if form.wants_on else None
         if form.wants_on and not known.can_enable_sms_mfa:
             return _refuse(
                 PortalError("InvalidParameterException", variant="enable_sms_mfa"), event
