@@ -107,20 +107,32 @@ def pending_sign_in(
     return session, challenge, user
 
 
+def pending_step(
+    state: StandIn, step: str | None
+) -> tuple[AuthRequest, tuple[str, PendingChallenge, CognitoIdpUser]] | Response:
+    """The sign-in an answer to a challenge page continues (of challenge ``step``, if named), or
+    the page to show instead: the authorize request's error, or the login page again when the
+    sign-in expired or is at another step. Call it holding ``state.lock``."""
+    try:
+        auth = parse_auth_request(state, request.args)
+    except AuthorizeError as error:
+        return authorize_error_response(error)
+    pending = pending_sign_in(state, auth)
+    if pending is None or (step is not None and pending[1].name != step):
+        return expired_login(auth)
+    return auth, pending
+
+
 @bp.post("/mfa")
 def mfa() -> Response:
     """The code of an SMS_MFA or SOFTWARE_TOKEN_MFA challenge."""
     state = stand_in()
     state.stats.count("http", "mfa")
     with state.lock:
-        try:
-            auth = parse_auth_request(state, request.args)
-        except AuthorizeError as error:
-            return authorize_error_response(error)
-        pending = pending_sign_in(state, auth)
-        if pending is None:
-            return expired_login(auth)
-        session, challenge, user = pending
+        answered = pending_step(state, None)
+        if isinstance(answered, Response):
+            return answered
+        auth, (session, challenge, user) = answered
         try:
             check_mfa_code(state, user, session, request.form.get("code", "").strip())
         except CognitoError as error:
@@ -144,18 +156,14 @@ def select_mfa() -> Response:
     state = stand_in()
     state.stats.count("http", "mfa_select")
     with state.lock:
-        try:
-            auth = parse_auth_request(state, request.args)
-        except AuthorizeError as error:
-            return authorize_error_response(error)
-        pending = pending_sign_in(state, auth)
-        if pending is None or pending[1].name != SELECT_MFA_TYPE:
-            return expired_login(auth)
-        session, _, user = pending
+        answered = pending_step(state, SELECT_MFA_TYPE)
+        if isinstance(answered, Response):
+            return answered
+        auth, (session, challenge, user) = answered
         try:
             factor = choose_factor(state.pool, user, request.form.get("factor", ""))
         except CognitoError:
-            return html_page(challenge_page(state, auth, user, session, pending[1]), 400)
+            return html_page(challenge_page(state, auth, user, session, challenge), 400)
         state.challenges.finish(session)
         session, challenge = start_challenge(state, user, auth.client_id, factor)
         return html_page(challenge_page(state, auth, user, session, challenge))
@@ -166,14 +174,10 @@ def setup_mfa() -> Response:
     state = stand_in()
     state.stats.count("http", "mfa_setup")
     with state.lock:
-        try:
-            auth = parse_auth_request(state, request.args)
-        except AuthorizeError as error:
-            return authorize_error_response(error)
-        pending = pending_sign_in(state, auth)
-        if pending is None or pending[1].name != MFA_SETUP:
-            return expired_login(auth)
-        session, challenge, user = pending
+        answered = pending_step(state, MFA_SETUP)
+        if isinstance(answered, Response):
+            return answered
+        auth, (session, challenge, user) = answered
         try:
             state.totp_clock.verify_pending(user, request.form.get("code", "").strip())
         except CognitoError:
