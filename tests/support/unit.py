@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from typing import Any
@@ -44,6 +45,21 @@ def sign_in(client: FlaskClient, *, auth_age: float = 0, expires_in: float = 360
         session["auth_time"] = int(now - auth_age)
         session["signed_in_at"] = int(now - auth_age)
         session["seen_at"] = int(now)
+
+
+def flashed(client: FlaskClient) -> list[tuple[str, Any]]:
+    """The notices waiting for the next page, as ``(category, notice)``, left in place."""
+    with client.session_transaction() as session:
+        return list(session.get("_flashes", []))
+
+
+def audited(records: list[logging.LogRecord]) -> list[tuple[str, str, str | None]]:
+    """The audit events among log records (``caplog.records``): ``(event, outcome, reason)``."""
+    return [
+        (record.event, record.outcome, getattr(record, "reason", None))
+        for record in records
+        if getattr(record, "audit", False)
+    ]
 
 
 def get_user_response(

@@ -79,6 +79,55 @@ def test_signing_out_everywhere_is_audited(signed_in, stubber, caplog) -> None:
     assert [e["event"] for e in audit_events(caplog)] == ["sign_out_everywhere"]
 
 
+def _number_read(stubber: Stubber) -> None:
+    stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
+
+
+FAILED_CHANGES = {
+    "phone_number_change": (
+        "/settings/phone",
+        {"country": "US", "phone_number": "(202) 555-0143"},
+        [],
+        "update_user_attributes",
+    ),
+    "phone_number_verify": (
+        "/settings/phone/verify",
+        {"code": "123456"},
+        [],
+        "verify_user_attribute",
+    ),
+    "phone_code_send": (
+        "/settings/phone/resend",
+        {},
+        [_number_read],
+        "get_user_attribute_verification_code",
+    ),
+    "sms_mfa_on": ("/settings/mfa", {"enable": "on"}, [_number_read], "set_user_settings"),
+    "sign_out_everywhere": ("/logout/everywhere", {"confirmed": "yes"}, [], "global_sign_out"),
+}
+
+
+@pytest.mark.parametrize("event", FAILED_CHANGES)
+def test_a_change_cognito_refuses_is_audited_under_its_event(
+    signed_in, stubber, caplog, event
+) -> None:
+    path, form, reads, operation = FAILED_CHANGES[event]
+    _number_read(stubber)
+    token = csrf_token(signed_in.get("/settings/mfa").text)
+    for read in reads:
+        read(stubber)
+    stubber.add_client_error(
+        operation, "LimitExceededException", "slow down", response_meta={"RequestId": "req-9"}
+    )
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = signed_in.post(path, data={"csrf_token": token, **form})
+    assert response.status_code == 303
+    assert [
+        (e["event"], e["outcome"], e["error_code"], e["cognito_request_id"])
+        for e in audit_events(caplog)
+    ] == [(event, "failed", "LimitExceededException", "req-9")]
+
+
 # --- redaction ---------------------------------------------------------------------------
 
 

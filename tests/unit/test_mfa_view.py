@@ -19,10 +19,13 @@ from app import create_app
 from app.cognito import SMS_MFA_OPTION
 from app.config import load_settings
 from app.errors import lookup
+from app.notices import notice
 from tests.support.unit import (
     ACCESS_TOKEN,
     StreamBody,
+    audited,
     csrf_token,
+    flashed,
     get_user_response,
     portal_env,
     sign_in,
@@ -159,6 +162,17 @@ def test_turning_off_needs_confirmation(signed_in, stubber, cognito_calls):
     assert "SMS MFA: Off" in page.text
 
 
+def test_the_confirmation_says_an_authenticator_app_still_protects(signed_in, stubber):
+    user = {"legacy_sms": True, "mfa_settings": ["SMS_MFA", "SOFTWARE_TOKEN_MFA"]}
+    page = show_page(signed_in, stubber, **user)
+    number_checked(stubber, **user)
+    confirm = signed_in.post(
+        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "off"}
+    )
+    assert "Your authenticator app will still protect your account" in confirm.text
+    assert "anyone who learns your password" not in confirm.text
+
+
 def test_a_confirmed_value_other_than_yes_changes_nothing(signed_in, stubber, cognito_calls):
     page = show_page(signed_in, stubber, legacy_sms=True)
     response = signed_in.post(
@@ -175,23 +189,30 @@ def test_an_unknown_enable_value_changes_nothing(signed_in, stubber, cognito_cal
         "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "maybe"}
     )
     assert response.status_code == 303
+    assert response.location == "/settings/mfa"
     assert cognito_calls == ["GetUser"]
-    assert "Nothing was changed" in show_page(signed_in, stubber).text
+    sentence = "That request wasn't understood. Nothing was changed."
+    assert flashed(signed_in) == [("warning", notice(sentence))]
+    assert shown(sentence) in show_page(signed_in, stubber).text
 
 
 # --- refusals before Cognito is called ---------------------------------------------------
 
 
 @pytest.mark.parametrize("user", [{"verified": False}, {"phone": None}], ids=["unverified", "none"])
-def test_enabling_without_a_verified_phone_is_refused(signed_in, stubber, cognito_calls, user):
+def test_enabling_without_a_verified_phone_is_refused(
+    signed_in, stubber, cognito_calls, caplog, user
+):
     page = show_page(signed_in, stubber, **user)
     assert "Turn on SMS MFA" not in page.text
     number_checked(stubber, **user)
-    response = signed_in.post(
-        "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
-    )
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = signed_in.post(
+            "/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"}
+        )
     assert response.status_code == 303
     assert cognito_calls == ["GetUser", "GetUser"], "no SetUserSettings"
+    assert audited(caplog.records) == [("sms_mfa_on", "refused", "enable_sms_mfa")]
     page = show_page(signed_in, stubber, **user)
     assert shown(lookup("InvalidParameterException", "enable_sms_mfa").message) in page.text
 
@@ -351,8 +372,20 @@ def test_the_next_sign_in_sentence_names_the_number_masked(signed_in, stubber):
     assert f'data-testid="next-sign-in">{shown(sentence)}</p>' in page.text
 
 
-def test_turning_off_in_a_pool_that_requires_mfa_is_refused_and_audited(tmp_path, caplog):
-    app = create_app(load_settings(portal_env(tmp_path, COGNITO_POOL_MFA="required")))
+@pytest.mark.parametrize(
+    ("pool", "enable", "reason"),
+    [
+        ("off", "on", "pool_mfa_off"),
+        ("off", "off", "pool_mfa_off"),
+        ("required", "off", "disable_sms_mfa"),
+    ],
+)
+def test_a_change_the_pool_does_not_allow_is_refused_before_cognito(
+    tmp_path, caplog, pool, enable, reason
+):
+    """Refused in the catalog's words, audited under the change's event, with no Cognito call:
+    not even the number check that turning on makes."""
+    app = create_app(load_settings(portal_env(tmp_path, COGNITO_POOL_MFA=pool)))
     logging.getLogger().addHandler(caplog.handler)  # create_app set the handlers afresh
     client = app.test_client()
     sign_in(client)
@@ -361,12 +394,19 @@ def test_turning_off_in_a_pool_that_requires_mfa_is_refused_and_audited(tmp_path
         with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
             response = client.post(
                 "/settings/mfa",
-                data={"csrf_token": csrf_token(page.text), "enable": "off", "confirmed": "yes"},
+                data={"csrf_token": csrf_token(page.text), "enable": enable, "confirmed": "yes"},
             )
-    assert response.status_code == 303
-    [event] = [r for r in caplog.records if getattr(r, "audit", False)]
-    assert (event.event, event.outcome, event.reason) == (
-        "sms_mfa_off",
-        "refused",
-        "disable_sms_mfa",
-    )
+        stubber.assert_no_pending_responses()
+    assert (response.status_code, response.location) == (303, "/settings/mfa")
+    entry = lookup("InvalidParameterException", reason)
+    assert flashed(client) == [(entry.severity.value, notice(entry))]
+    assert audited(caplog.records) == [(f"sms_mfa_{enable}", "refused", reason)]
+
+
+def test_a_change_made_is_audited_under_its_event(signed_in, stubber, caplog):
+    page = show_page(signed_in, stubber)
+    number_checked(stubber)
+    stubber.add_response("set_user_settings", {}, ENABLE)
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    assert audited(caplog.records) == [("sms_mfa_on", "ok", None)]
