@@ -136,10 +136,7 @@ def change() -> Response | str:
                 PortalError("InvalidParameterException", variant="enable_sms_mfa"), event
             )
         if not form.wants_on and form.confirmed.data != "yes":
-            status = shown_status()
-            return render_template(
-                "mfa/confirm_off.html", protection=protection_of(status), status=status
-            )
+            return render_template("mfa/confirm_off.html", protection=protection_of(shown_status()))
         request_id = call_with_token(service().set_sms_mfa, form.wants_on)
     except PortalError as error:
         if error.entry.changed == Changed.NO:

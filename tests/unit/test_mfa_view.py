@@ -403,10 +403,27 @@ def test_a_change_the_pool_does_not_allow_is_refused_before_cognito(
     assert audited(caplog.records) == [(f"sms_mfa_{enable}", "refused", reason)]
 
 
-def test_a_change_made_is_audited_under_its_event(signed_in, stubber, caplog):
-    page = show_page(signed_in, stubber)
-    number_checked(stubber)
-    stubber.add_response("set_user_settings", {}, ENABLE)
+@pytest.mark.parametrize(("enable", "word"), [("on", "on"), ("off", "off")])
+def test_a_change_made_is_audited_and_said(signed_in, stubber, caplog, enable, word):
+    page = show_page(signed_in, stubber, legacy_sms=enable == "off")
+    if enable == "on":
+        number_checked(stubber)
+    stubber.add_response(
+        "set_user_settings",
+        {"ResponseMetadata": {"RequestId": f"req-{word}"}},
+        ENABLE if enable == "on" else DISABLE,
+    )
     with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
-        signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
-    assert audited(caplog.records) == [("sms_mfa_on", "ok", None)]
+        response = signed_in.post(
+            "/settings/mfa",
+            data={"csrf_token": csrf_token(page.text), "enable": enable, "confirmed": "yes"},
+        )
+    assert (response.status_code, response.location) == (303, "/settings/mfa")
+    [record] = [r for r in caplog.records if getattr(r, "audit", False)]
+    assert (record.event, record.outcome, record.cognito_request_id) == (
+        f"sms_mfa_{word}",
+        "ok",
+        f"req-{word}",
+    )
+    sentence = f"SMS MFA is now {word}. Below is what your next sign-in will ask."
+    assert flashed(signed_in) == [("success", notice(sentence))]

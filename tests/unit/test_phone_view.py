@@ -14,9 +14,11 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import load_settings
 from app.errors import lookup
+from app.notices import notice
 from tests.support.unit import (
     ACCESS_TOKEN,
     csrf_token,
+    flashed,
     get_user_response,
     portal_env,
     sign_in,
@@ -59,6 +61,54 @@ def test_a_typed_number_is_normalised_and_sent_to_cognito(
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/settings/phone/verify")
+    assert flashed(signed_in) == [
+        (
+            "success",
+            notice(
+                "Your phone number is now +1 ••• ••• 0143. We texted a 6-digit code to it: "
+                "enter it below to verify the number."
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("verified", "sentence"),
+    [
+        (False, "Enter the 6-digit code we texted to <strong>+1 ••• ••• 0100</strong>."),
+        (True, "Your phone number <strong>+1 ••• ••• 0100</strong> is verified."),
+    ],
+)
+def test_the_verify_page_names_the_number_masked(
+    signed_in: FlaskClient, stubber: Stubber, verified: bool, sentence: str
+) -> None:
+    stubber.add_response(
+        "get_user", get_user_response(verified=verified), {"AccessToken": ACCESS_TOKEN}
+    )
+    page = signed_in.get("/settings/phone/verify")
+    assert page.status_code == 200
+    assert sentence in page.text
+    assert "+12025550100" not in page.text
+
+
+def test_the_verify_page_without_a_number_leads_to_adding_one(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    stubber.add_response("get_user", get_user_response(phone=None), {"AccessToken": ACCESS_TOKEN})
+    response = signed_in.get("/settings/phone/verify")
+    assert (response.status_code, response.location) == (302, "/settings/phone")
+
+
+def test_the_verify_page_says_when_cognito_cannot_tell_the_number(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    stubber.add_client_error("get_user", "InternalErrorException", "down")
+    page = signed_in.get("/settings/phone/verify")
+    assert page.status_code == 503
+    assert "<title>Verify your phone number" in page.text
+    assert html.escape(lookup("InternalErrorException").message, quote=False) in page.text
+    assert 'href="/settings/phone/verify"' in page.text  # try again, here
+    assert 'name="code"' not in page.text
 
 
 def test_an_impossible_number_is_never_sent_to_cognito(
