@@ -20,7 +20,14 @@ from markupsafe import escape
 from app.auth import token_scopes
 from app.errors import lookup
 from app.sessions import SESSION_KEY_PREFIX
-from tests.support.unit import ACCESS_TOKEN, callback, csrf_token, get_user_response, sign_in
+from tests.support.unit import (
+    ACCESS_TOKEN,
+    callback,
+    csrf_token,
+    flashed,
+    get_user_response,
+    sign_in,
+)
 
 CLIENT_ID = "unitclient0000000000000001"
 SCOPES = {"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"}
@@ -102,7 +109,11 @@ def test_each_login_gets_its_own_state_and_nonce(client, oauth_metadata):
 def test_reauth_when_signed_in_asks_for_a_fresh_sign_in(signed_in, oauth_metadata):
     response = signed_in.get("/login?reauth=1&next=/settings/mfa")
     assert response.status_code == 302
-    assert query(response.headers["Location"])["prompt"] == "login"
+    params = query(response.headers["Location"])
+    assert (params["prompt"], params["redirect_uri"]) == (
+        "login",
+        "http://portal.test/auth/callback",
+    )
     with signed_in.session_transaction() as session:
         assert session["reauth"]["stage"] == "prompt"
         assert session["login_next"] == "/settings/mfa"
@@ -254,6 +265,9 @@ def test_a_callback_forced_on_a_signed_in_person_is_ignored(client, hosted_ui, c
     assert response.status_code == 303
     assert response.headers["Location"] == "/settings/mfa"
     assert not [r for r in caplog.records if getattr(r, "audit", False)]
+    assert [(r.getMessage(), r.event) for r in caplog.records if r.name == "app.auth"] == [
+        ("callback without a pending sign-in ignored", "sign_in")
+    ]
     with client.session_transaction() as session:
         assert session["user"]["sub"] == "sub-alice"
 
@@ -290,6 +304,19 @@ def test_a_stale_reauthentication_goes_through_the_hosted_ui_logout(client, host
     assert params["response_type"] == "code"
     assert params["redirect_uri"] == "http://portal.test/auth/callback"
     assert params["client_id"] == CLIENT_ID
+
+
+def test_a_plain_sign_in_is_never_judged_as_a_left_over_reauthentication(client, hosted_ui):
+    """A re-sign-in marker left in a session that is no longer signed in (the hosted UI's page
+    was left open past the session's end) doesn't turn the next plain sign-in, whose
+    ``auth_time`` is whatever the hosted UI's cookie says, into a stale re-sign-in."""
+    with client.session_transaction() as session:
+        session["reauth"] = {"stage": "prompt", "started": int(time.time())}
+    client.get("/login?next=/settings/phone")
+    hosted_ui.claims["auth_time"] = int(time.time()) - 3600
+    response = callback(client)
+    assert (response.status_code, response.location) == (303, "/settings/phone")
+    assert flashed(client) == []
 
 
 def test_a_second_stale_reauthentication_says_so(client, hosted_ui, stubber):
