@@ -10,7 +10,7 @@ each into a copy of the repository and runs the given tests in a fresh interpret
     # every decorated function of app/phone.py, the unit tests, then the integration tests on
     # the mutants the unit tests let through
     uv run python scripts/mutants_apart.py phone -- tests/unit/test_phone_view.py \\
-        -- tests/integration/test_phone_flow.py
+        -- tests/integration/test_texts_budgets.py
 
     # named functions (here: the catalog's builders, which run at import)
     uv run python scripts/mutants_apart.py errors _retry _support _sign_in_again _bad_code \\

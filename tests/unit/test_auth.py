@@ -19,6 +19,7 @@ from markupsafe import escape
 
 from app.auth import token_scopes
 from app.errors import lookup
+from app.notices import notice
 from app.sessions import SESSION_KEY_PREFIX
 from tests.support.unit import (
     ACCESS_TOKEN,
@@ -235,12 +236,28 @@ def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
-def test_callback_is_never_a_500_when_the_hosted_ui_refuses_the_scope(client, hosted_ui):
-    hosted_ui.error = OAuthError(error="invalid_scope")
+@pytest.mark.parametrize(
+    ("error", "category", "entry", "audit_outcome"),
+    [
+        # The app client doesn't allow a scope the portal asks for: nobody can sign in, and
+        # the operator is told which setting to fix.
+        ("invalid_scope", "error", ("NotAuthorizedException", "missing_scope"), "missing_scope"),
+        ("access_denied", "warning", ("portal:signin_failed",), "failed"),
+        ("server_error", "warning", ("portal:signin_failed",), "failed"),
+    ],
+)
+def test_a_sign_in_the_hosted_ui_refuses_says_why(
+    client, hosted_ui, caplog, error, category, entry, audit_outcome
+):
+    hosted_ui.error = OAuthError(error=error)
     client.get("/login")
-    response = callback(client, "error=invalid_scope")
-    assert response.status_code in (302, 303)
-    assert response.headers["Location"] == "/"
+    with caplog.at_level(logging.INFO):
+        response = callback(client, f"error={error}")
+    assert (response.status_code, response.location) == (302, "/")
+    assert flashed(client) == [(category, notice(lookup(*entry)))]
+    assert [(r.event, r.outcome) for r in caplog.records if getattr(r, "audit", False)] == [
+        ("sign_in", audit_outcome)
+    ]
 
 
 def test_an_id_token_without_auth_time_is_no_fresh_sign_in(client, hosted_ui):
@@ -275,6 +292,7 @@ def test_a_callback_forced_on_a_signed_in_person_is_ignored(client, hosted_ui, c
 def test_a_callback_with_no_sign_in_pending_signs_nobody_in(client, hosted_ui):
     response = callback(client)
     assert response.headers["Location"] == "/"
+    assert flashed(client) == [("warning", notice(lookup("portal:signin_failed")))]
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
