@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -17,6 +18,7 @@ from app.errors import lookup
 from app.notices import notice
 from tests.support.unit import (
     ACCESS_TOKEN,
+    audited,
     csrf_token,
     flashed,
     get_user_response,
@@ -235,7 +237,9 @@ def test_a_malformed_code_is_refused_without_calling_cognito(
     )
     token = csrf_token(signed_in.get("/settings/phone/verify").text)
     response = signed_in.post("/settings/phone/verify", data={"csrf_token": token, "code": "12ab"})
-    assert response.status_code == 303
+    assert (response.status_code, response.location) == (303, "/settings/phone/verify")
+    sentence = "The code is the 6 digits in the text message. Nothing was changed."
+    assert flashed(signed_in) == [("warning", notice(sentence))]
     stubber.add_response(
         "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
     )
@@ -371,7 +375,7 @@ def test_the_country_selector_lists_only_the_allowed_countries(tmp_path: Path) -
 
 
 def test_a_new_code_is_announced_in_the_portals_own_mask(
-    signed_in: FlaskClient, stubber: Stubber
+    signed_in: FlaskClient, stubber: Stubber, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Carol's verify page once said "+*******0123" beside "+1 ••• ••• 0123", and that earlier
     codes no longer work when none had been sent."""
@@ -383,9 +387,30 @@ def test_a_new_code_is_announced_in_the_portals_own_mask(
         "get_user_attribute_verification_code",
         {"CodeDeliveryDetails": {"Destination": "+*******0123", "DeliveryMedium": "SMS"}},
     )
-    signed_in.post("/settings/phone/resend", data={"csrf_token": token})
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = signed_in.post("/settings/phone/resend", data={"csrf_token": token})
+    assert (response.status_code, response.location) == (303, "/settings/phone/verify")
+    assert audited(caplog.records) == [("phone_code_send", "ok", None)]
     stubber.add_response("get_user", carol, {"AccessToken": ACCESS_TOKEN})
     page = html.unescape(signed_in.get("/settings/phone/verify").text)
     assert "We texted a code to +1 ••• ••• 0123." in page
     assert "+*******0123" not in page
     assert "earlier" not in page
+
+
+def test_a_verified_number_leads_back_to_sms_mfa(signed_in: FlaskClient, stubber: Stubber) -> None:
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_response(
+        "verify_user_attribute",
+        {},
+        {"AccessToken": ACCESS_TOKEN, "AttributeName": "phone_number", "Code": "123456"},
+    )
+    response = signed_in.post(
+        "/settings/phone/verify", data={"csrf_token": token, "code": " 123456 "}
+    )
+    assert (response.status_code, response.location) == (303, "/settings/mfa")
+    sentence = "Your phone number is verified. You can now turn on SMS MFA."
+    assert flashed(signed_in) == [("success", notice(sentence))]
