@@ -236,18 +236,39 @@ def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
+MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
+
+
 @pytest.mark.parametrize(
-    ("error", "category", "entry", "audit_outcome"),
+    ("error", "category", "entry", "operator_line", "audit_fields"),
     [
         # The app client doesn't allow a scope the portal asks for: nobody can sign in, and
         # the operator is told which setting to fix.
-        ("invalid_scope", "error", ("NotAuthorizedException", "missing_scope"), "missing_scope"),
-        ("access_denied", "warning", ("portal:signin_failed",), "failed"),
-        ("server_error", "warning", ("portal:signin_failed",), "failed"),
+        (
+            "invalid_scope",
+            "error",
+            MISSING_SCOPE,
+            ("ERROR", "access token lacks a required scope", "missing_scope", None),
+            ("missing_scope", None),
+        ),
+        (
+            "access_denied",
+            "warning",
+            ("portal:signin_failed",),
+            ("WARNING", "sign-in callback failed", "failed", "access_denied"),
+            ("failed", "access_denied"),
+        ),
+        (
+            "server_error",
+            "warning",
+            ("portal:signin_failed",),
+            ("WARNING", "sign-in callback failed", "failed", "server_error"),
+            ("failed", "server_error"),
+        ),
     ],
 )
 def test_a_sign_in_the_hosted_ui_refuses_says_why(
-    client, hosted_ui, caplog, error, category, entry, audit_outcome
+    client, hosted_ui, caplog, error, category, entry, operator_line, audit_fields
 ):
     hosted_ui.error = OAuthError(error=error)
     client.get("/login")
@@ -255,9 +276,16 @@ def test_a_sign_in_the_hosted_ui_refuses_says_why(
         response = callback(client, f"error={error}")
     assert (response.status_code, response.location) == (302, "/")
     assert flashed(client) == [(category, notice(lookup(*entry)))]
-    assert [(r.event, r.outcome) for r in caplog.records if getattr(r, "audit", False)] == [
-        ("sign_in", audit_outcome)
-    ]
+    assert [
+        (r.levelname, r.getMessage(), r.outcome, getattr(r, "error", None))
+        for r in caplog.records
+        if r.name == "app.auth" and r.event == "sign_in"
+    ] == [operator_line]
+    assert [
+        (r.event, r.outcome, getattr(r, "error", None))
+        for r in caplog.records
+        if getattr(r, "audit", False)
+    ] == [("sign_in", *audit_fields)]
 
 
 def test_an_id_token_without_auth_time_is_no_fresh_sign_in(client, hosted_ui):
