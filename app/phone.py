@@ -42,7 +42,7 @@ def edit_page(
     that was refused (a typo must not turn "Change your number" into "Add a phone number")."""
     status = status_or_error()
     if isinstance(status, PortalError):
-        return status_unavailable("phone/edit.html", status, form=None)
+        return status_unavailable("phone/edit.html", status)
     return render_template(
         "phone/edit.html", status=status, form=form, masked_phone=mask(status.phone_number)
     ), status_code

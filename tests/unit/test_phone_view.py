@@ -10,12 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botocore.stub import Stubber
+from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import load_settings
 from app.errors import lookup
 from app.notices import notice
+from app.phone_numbers import PhoneNumberError, PhonePolicy, normalise
 from tests.support.unit import (
     ACCESS_TOKEN,
     audited,
@@ -372,6 +374,60 @@ def test_the_country_selector_lists_only_the_allowed_countries(tmp_path: Path) -
     assert page.count("<option") == 2
     assert '<option selected value="US">United States (+1)</option>' in page
     assert '<option value="CA">Canada (+1)</option>' in page
+
+
+def _portal(tmp_path: Path, **settings: str) -> tuple[Flask, FlaskClient]:
+    app = create_app(load_settings(portal_env(tmp_path, **settings)))
+    client = app.test_client()
+    sign_in(client)
+    return app, client
+
+
+def test_the_change_page_starts_at_the_default_country(tmp_path: Path) -> None:
+    app, client = _portal(tmp_path, PHONE_DEFAULT_REGION="GB")
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", get_user_response(phone=None))
+        page = client.get("/settings/phone")
+    assert page.status_code == 200
+    assert '<option selected value="GB">' in page.text
+
+
+def test_a_voip_number_is_saved_where_the_setting_allows_it(tmp_path: Path) -> None:
+    app, client = _portal(tmp_path, PHONE_ALLOW_VOIP="true")
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", get_user_response(phone=None))
+        token = csrf_token(client.get("/settings/phone").text)
+        stubber.add_response(
+            "update_user_attributes",
+            {"CodeDeliveryDetailsList": []},
+            {
+                "AccessToken": ACCESS_TOKEN,
+                "UserAttributes": [{"Name": "phone_number", "Value": "+445612345678"}],
+            },
+        )
+        response = client.post(
+            "/settings/phone",
+            data={"csrf_token": token, "country": "GB", "phone_number": "+44 56 1234 5678"},
+        )
+        stubber.assert_no_pending_responses()
+    assert (response.status_code, response.location) == (303, "/settings/phone/verify")
+
+
+def test_no_new_code_goes_to_a_country_no_longer_allowed(tmp_path: Path) -> None:
+    """A number saved before PHONE_ALLOWED_REGIONS was narrowed gets no text, and says why."""
+    app, client = _portal(tmp_path, PHONE_ALLOWED_REGIONS="US")
+    british = get_user_response(phone="+447400123456", verified=False)
+    with Stubber(app.extensions["mfa_portal.cognito"].client) as stubber:
+        stubber.add_response("get_user", british)
+        token = csrf_token(client.get("/settings/phone/verify").text)
+        stubber.add_response("get_user", british)
+        response = client.post("/settings/phone/resend", data={"csrf_token": token})
+        stubber.assert_no_pending_responses()
+    assert (response.status_code, response.location) == (303, "/settings/phone")
+    with pytest.raises(PhoneNumberError) as refusal:
+        normalise("+447400123456", "US", PhonePolicy(frozenset({"US"})))
+    sentence = f"{refusal.value} No code was sent: change the number first."
+    assert flashed(client) == [("warning", notice(sentence))]
 
 
 def test_a_new_code_is_announced_in_the_portals_own_mask(
