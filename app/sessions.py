@@ -258,10 +258,15 @@ class GuardedSessionInterface(SessionInterface):
     def _save_unless_ended(self, app: Flask, session: SessionMixin, response: Response) -> None:
         sid: str = session.sid  # type: ignore[attr-defined]
         if session and (self.keys.was_ended(sid) or self._deleted_meanwhile(sid)):
+            # With the attributes it was set with: a browser ignores a ``__Host-`` cookie
+            # (deletion included) that isn't ``Secure``.
             response.delete_cookie(
                 self.get_cookie_name(app),
                 domain=self.get_cookie_domain(app),
                 path=self.get_cookie_path(app),
+                secure=self.get_cookie_secure(app),
+                httponly=self.get_cookie_httponly(app),
+                samesite=self.get_cookie_samesite(app),
             )
             return
         self.store.save_session(app, session, response)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -49,7 +50,9 @@ NOW = 1_700_000_000
 IDLE = 1800  # SESSION_IDLE_SECONDS' default
 SIGNED_IN_EXPIRY = IDLE + SESSION_TOUCH_SECONDS
 COOKIE = "mfa_portal"
-DELETED_COOKIE = f"{COOKIE}=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"
+DELETED_COOKIE = (
+    f"{COOKIE}=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/; SameSite=Lax"
+)
 #: A database of these tests' own: the portal's keys elsewhere are never touched, and a session
 #: that ends up in Redis' default database instead is a failure.
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -132,13 +135,17 @@ def folder(settings: Settings) -> Path:
     return Path(settings.session_dir)
 
 
-def in_another_tab(app: Flask, sid: str, path: str) -> int:
+def in_another_tab(
+    app: Flask, sid: str, path: str, base_url: str = "http://localhost", cookie: str = COOKIE
+) -> int:
     """A request of the same browser from another tab, run to its end (in a thread of its own:
     its own request and ``g``) while the caller's request waits."""
     tab = app.test_client()
-    tab.set_cookie(COOKIE, sid)
+    tab.set_cookie(cookie, sid, domain=urlsplit(base_url).hostname or "localhost")
     status: list[int] = []
-    thread = threading.Thread(target=lambda: status.append(tab.post(path).status_code))
+    thread = threading.Thread(
+        target=lambda: status.append(tab.post(path, base_url=base_url).status_code)
+    )
     thread.start()
     thread.join()
     return status[0]
@@ -577,6 +584,24 @@ def test_a_session_signed_out_in_another_tab_while_a_request_ran_is_not_written_
     assert response.headers.getlist("Set-Cookie") == [DELETED_COOKIE]
     keys = SessionKeys(None, SessionFolder(str(folder)))
     assert (keys.exists(sid), keys.was_ended(sid)) == (False, True)
+
+
+def test_over_https_the_cookie_of_a_session_ended_meanwhile_is_deleted_as_it_was_set(
+    tmp_path,
+) -> None:
+    """A ``__Host-`` cookie is only replaced (deleted) by one that is ``Secure`` too."""
+    base_url = "https://portal.test"
+    app = session_app(load_settings(portal_env(tmp_path, PORTAL_BASE_URL=base_url)), None, [])
+    client = app.test_client()
+    sid = client.post("/value/first", base_url=base_url).text
+    app.extensions["meanwhile"].append(
+        lambda: in_another_tab(app, sid, "/sign-out", base_url, "__Host-mfa_portal")
+    )
+    response = client.post("/value/late", base_url=base_url)
+    assert response.headers.getlist("Set-Cookie") == [
+        "__Host-mfa_portal=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Secure; HttpOnly;"
+        " Path=/; SameSite=Lax"
+    ]
 
 
 def test_a_session_being_ended_elsewhere_is_not_written_back(on_disk, folder) -> None:
