@@ -215,6 +215,7 @@ def test_a_token_endpoint_that_cannot_be_reached_is_a_message(client, hosted_ui)
     client.get("/login")
     response = callback(client)
     assert response.headers["Location"] == "/"
+    assert flashed(client) == [("warning", notice(lookup("transport:connection")))]
     assert str(escape(lookup("transport:connection").message)) in client.get("/").text
 
 
@@ -223,6 +224,7 @@ def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
     client.get("/login")
     response = callback(client)
     assert response.headers["Location"] == "/"
+    assert flashed(client) == [("warning", notice(lookup("portal:signin_failed")))]
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
