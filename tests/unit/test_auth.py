@@ -571,6 +571,7 @@ def test_the_change_waits_for_a_fresh_sign_in_and_its_own_page(client, hosted_ui
     assert "pending-change" not in client.get("/settings/mfa").text, "not before signing in again"
     why = client.get("/sign-in-again").text
     assert "For your security, sign in again to sign out of all devices." in why
+    assert "Changes like this need a sign-in from the last 5 minutes." in why
     sign_in_again(client)
     stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
     assert "pending-change" not in client.get("/settings/phone").text, "only where it was asked"
@@ -600,5 +601,6 @@ def test_cancelling_forgets_the_change_and_says_nothing_changed(
     sign_in_again(client)
     stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
     assert "pending-change" not in client.get("/settings/mfa").text
-    assert client.get("/sign-in-again").headers["Location"] == "/settings/mfa"
+    nothing_pending = client.get("/sign-in-again")
+    assert (nothing_pending.status_code, nothing_pending.location) == (303, "/settings/mfa")
     assert "SetUserSettings" not in cognito_calls
