@@ -308,7 +308,7 @@ def sign_in_again() -> Response | str:
 def cancel_pending_change() -> Response:
     change = pending_change.pending(_signed_in_sub())
     pending_change.forget()
-    flash_notice("Nothing was changed.", "info")
+    flash_notice("Nothing was changed.")
     return redirect(change.return_to if change else url_for("mfa.settings_page"), 303)
 
 

@@ -589,6 +589,16 @@ def test_someone_else_signing_in_never_sees_the_change(client, hosted_ui, stubbe
     assert "pending-change" not in client.get("/settings/mfa").text
 
 
+def test_cancelling_goes_back_to_the_page_the_change_was_asked_on(client, hosted_ui, stubber):
+    ask_with_a_stale_sign_in(
+        client, stubber, "/settings/phone", country="US", phone_number="(202) 555-0143"
+    )
+    token = csrf_token(client.get("/sign-in-again").text)
+    response = client.post("/sign-in-again/cancel", data={"csrf_token": token})
+    assert (response.status_code, response.location) == (303, "/settings/phone")
+    assert flashed(client) == [("info", notice("Nothing was changed."))]
+
+
 def test_cancelling_forgets_the_change_and_says_nothing_changed(
     client, hosted_ui, stubber, cognito_calls
 ):
