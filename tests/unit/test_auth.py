@@ -226,17 +226,35 @@ def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
-def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
+MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
+MISSING_SCOPE_HINT = lookup(*MISSING_SCOPE).operator_hint
+
+
+def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui, caplog):
+    """The operator is told which setting of the app client to fix; the audit names who tried."""
     hosted_ui.access_token = jwt_with({"scope": "openid email"})
     client.get("/login")
-    response = callback(client)
-    assert response.headers["Location"] == "/"
-    landing = client.get("/")
-    assert str(escape(lookup("NotAuthorizedException", "missing_scope").message)) in landing.text
+    with caplog.at_level(logging.INFO):
+        response = callback(client)
+    assert (response.status_code, response.location) == (302, "/")
+    assert flashed(client) == [("error", notice(lookup(*MISSING_SCOPE)))]
+    assert [
+        (r.levelname, r.getMessage(), r.event, r.outcome, r.operator_hint)
+        for r in caplog.records
+        if r.name == "app.auth"
+    ] == [
+        (
+            "ERROR",
+            "access token lacks a required scope",
+            "sign_in",
+            "missing_scope",
+            MISSING_SCOPE_HINT,
+        )
+    ]
+    assert [(r.event, r.outcome, r.sub) for r in caplog.records if getattr(r, "audit", False)] == [
+        ("sign_in", "missing_scope", "sub-alice")
+    ]
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
-
-
-MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
 
 
 @pytest.mark.parametrize(
@@ -248,21 +266,27 @@ MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
             "invalid_scope",
             "error",
             MISSING_SCOPE,
-            ("ERROR", "access token lacks a required scope", "missing_scope", None),
+            (
+                "ERROR",
+                "access token lacks a required scope",
+                "missing_scope",
+                None,
+                MISSING_SCOPE_HINT,
+            ),
             ("missing_scope", None),
         ),
         (
             "access_denied",
             "warning",
             ("portal:signin_failed",),
-            ("WARNING", "sign-in callback failed", "failed", "access_denied"),
+            ("WARNING", "sign-in callback failed", "failed", "access_denied", None),
             ("failed", "access_denied"),
         ),
         (
             "server_error",
             "warning",
             ("portal:signin_failed",),
-            ("WARNING", "sign-in callback failed", "failed", "server_error"),
+            ("WARNING", "sign-in callback failed", "failed", "server_error", None),
             ("failed", "server_error"),
         ),
     ],
@@ -277,15 +301,21 @@ def test_a_sign_in_the_hosted_ui_refuses_says_why(
     assert (response.status_code, response.location) == (302, "/")
     assert flashed(client) == [(category, notice(lookup(*entry)))]
     assert [
-        (r.levelname, r.getMessage(), r.outcome, getattr(r, "error", None))
+        (
+            r.levelname,
+            r.getMessage(),
+            r.outcome,
+            getattr(r, "error", None),
+            getattr(r, "operator_hint", None),
+        )
         for r in caplog.records
         if r.name == "app.auth" and r.event == "sign_in"
     ] == [operator_line]
     assert [
-        (r.event, r.outcome, getattr(r, "error", None))
+        (r.event, r.outcome, getattr(r, "error", None), r.sub)
         for r in caplog.records
         if getattr(r, "audit", False)
-    ] == [("sign_in", *audit_fields)]
+    ] == [("sign_in", *audit_fields, None)]
 
 
 def test_an_id_token_without_auth_time_is_no_fresh_sign_in(client, hosted_ui):
