@@ -501,6 +501,21 @@ def test_session_lifetime_is_enforced(client):
     assert response.headers["Location"].startswith("/login")
 
 
+def test_a_token_about_to_expire_that_cannot_be_refreshed_ends_the_session(
+    app, client, monkeypatch
+):
+    def refused(**_kwargs: Any) -> None:
+        raise OAuthError(error="invalid_grant")
+
+    monkeypatch.setattr(app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", refused)
+    sign_in(client, expires_in=30)
+    response = client.get("/settings/phone")
+    assert (response.status_code, response.location) == (303, "/login?next=/settings/phone")
+    assert flashed(client) == [("info", notice(lookup("portal:session_expired")))]
+    with client.session_transaction() as session:
+        assert "user" not in session
+
+
 # --- token_scopes ------------------------------------------------------------------------
 
 
@@ -565,6 +580,32 @@ def pending_form(page: str) -> dict[str, str]:
     card = page[page.index('data-testid="pending-change"') : page.index("</section>")]
     fields = dict(re.findall(r'<input name="([^"]+)" type="hidden" value="([^"]*)">', card))
     return fields
+
+
+def test_a_change_that_cannot_be_carried_across_asks_to_make_it_again_after_signing_in(
+    client, stubber, cognito_calls
+):
+    """A stale sign-in and a form the portal has no wording for: nothing is remembered, the
+    person is told to make the change again, and sent to sign in again, back to this page."""
+    sign_in(client, auth_age=600)
+    token = settings_page_token(client, stubber)
+    response = client.post("/settings/mfa", data={"csrf_token": token, "enable": "maybe"})
+    assert (response.status_code, response.location) == (
+        303,
+        "/login?reauth=1&next=/settings/mfa",
+    )
+    assert flashed(client) == [
+        (
+            "info",
+            notice(
+                "To protect your account, please sign in again to confirm it's you. "
+                "Nothing was changed yet: make the change again once you're back."
+            ),
+        )
+    ]
+    assert cognito_calls == ["GetUser"]
+    with client.session_transaction() as session:
+        assert "pending_change" not in session
 
 
 def test_after_signing_in_again_the_asked_for_change_is_confirmed_with_one_post(
