@@ -249,8 +249,8 @@ def _id_token_refused(error: JoseError) -> Response:
         extra={
             "event": "sign_in",
             "outcome": "id_token_refused",
-            "error": getattr(error, "error", type(error).__name__),
-            "reason": getattr(error, "description", None),
+            "error": error.error,
+            "reason": error.description,
         },
     )
     audit("sign_in", "failed", error="id_token_refused", reauthentication=bool(reauth))

@@ -228,17 +228,35 @@ def test_an_id_token_without_a_subject_is_refused(client, hosted_ui):
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
 
 
-def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui):
+MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
+MISSING_SCOPE_HINT = lookup(*MISSING_SCOPE).operator_hint
+
+
+def test_an_access_token_without_the_admin_scope_is_refused(client, hosted_ui, caplog):
+    """The operator is told which setting of the app client to fix; the audit names who tried."""
     hosted_ui.access_token = jwt_with({"scope": "openid email"})
     client.get("/login")
-    response = callback(client)
-    assert response.headers["Location"] == "/"
-    landing = client.get("/")
-    assert str(escape(lookup("NotAuthorizedException", "missing_scope").message)) in landing.text
+    with caplog.at_level(logging.INFO):
+        response = callback(client)
+    assert (response.status_code, response.location) == (302, "/")
+    assert flashed(client) == [("error", notice(lookup(*MISSING_SCOPE)))]
+    assert [
+        (r.levelname, r.getMessage(), r.event, r.outcome, r.operator_hint)
+        for r in caplog.records
+        if r.name == "app.auth"
+    ] == [
+        (
+            "ERROR",
+            "access token lacks a required scope",
+            "sign_in",
+            "missing_scope",
+            MISSING_SCOPE_HINT,
+        )
+    ]
+    assert [(r.event, r.outcome, r.sub) for r in caplog.records if getattr(r, "audit", False)] == [
+        ("sign_in", "missing_scope", "sub-alice")
+    ]
     assert client.get("/settings/mfa").headers["Location"].startswith("/login")
-
-
-MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
 
 
 @pytest.mark.parametrize(
@@ -250,21 +268,27 @@ MISSING_SCOPE = ("NotAuthorizedException", "missing_scope")
             "invalid_scope",
             "error",
             MISSING_SCOPE,
-            ("ERROR", "access token lacks a required scope", "missing_scope", None),
+            (
+                "ERROR",
+                "access token lacks a required scope",
+                "missing_scope",
+                None,
+                MISSING_SCOPE_HINT,
+            ),
             ("missing_scope", None),
         ),
         (
             "access_denied",
             "warning",
             ("portal:signin_failed",),
-            ("WARNING", "sign-in callback failed", "failed", "access_denied"),
+            ("WARNING", "sign-in callback failed", "failed", "access_denied", None),
             ("failed", "access_denied"),
         ),
         (
             "server_error",
             "warning",
             ("portal:signin_failed",),
-            ("WARNING", "sign-in callback failed", "failed", "server_error"),
+            ("WARNING", "sign-in callback failed", "failed", "server_error", None),
             ("failed", "server_error"),
         ),
     ],
@@ -279,15 +303,21 @@ def test_a_sign_in_the_hosted_ui_refuses_says_why(
     assert (response.status_code, response.location) == (302, "/")
     assert flashed(client) == [(category, notice(lookup(*entry)))]
     assert [
-        (r.levelname, r.getMessage(), r.outcome, getattr(r, "error", None))
+        (
+            r.levelname,
+            r.getMessage(),
+            r.outcome,
+            getattr(r, "error", None),
+            getattr(r, "operator_hint", None),
+        )
         for r in caplog.records
         if r.name == "app.auth" and r.event == "sign_in"
     ] == [operator_line]
     assert [
-        (r.event, r.outcome, getattr(r, "error", None))
+        (r.event, r.outcome, getattr(r, "error", None), r.sub)
         for r in caplog.records
         if getattr(r, "audit", False)
-    ] == [("sign_in", *audit_fields)]
+    ] == [("sign_in", *audit_fields, None)]
 
 
 def test_an_id_token_without_auth_time_is_no_fresh_sign_in(client, hosted_ui):
@@ -473,6 +503,21 @@ def test_session_lifetime_is_enforced(client):
     assert response.headers["Location"].startswith("/login")
 
 
+def test_a_token_about_to_expire_that_cannot_be_refreshed_ends_the_session(
+    app, client, monkeypatch
+):
+    def refused(**_kwargs: Any) -> None:
+        raise OAuthError(error="invalid_grant")
+
+    monkeypatch.setattr(app.extensions["mfa_portal.oauth"].cognito, "fetch_access_token", refused)
+    sign_in(client, expires_in=30)
+    response = client.get("/settings/phone")
+    assert (response.status_code, response.location) == (303, "/login?next=/settings/phone")
+    assert flashed(client) == [("info", notice(lookup("portal:session_expired")))]
+    with client.session_transaction() as session:
+        assert "user" not in session
+
+
 # --- token_scopes ------------------------------------------------------------------------
 
 
@@ -537,6 +582,32 @@ def pending_form(page: str) -> dict[str, str]:
     card = page[page.index('data-testid="pending-change"') : page.index("</section>")]
     fields = dict(re.findall(r'<input name="([^"]+)" type="hidden" value="([^"]*)">', card))
     return fields
+
+
+def test_a_change_that_cannot_be_carried_across_asks_to_make_it_again_after_signing_in(
+    client, stubber, cognito_calls
+):
+    """A stale sign-in and a form the portal has no wording for: nothing is remembered, the
+    person is told to make the change again, and sent to sign in again, back to this page."""
+    sign_in(client, auth_age=600)
+    token = settings_page_token(client, stubber)
+    response = client.post("/settings/mfa", data={"csrf_token": token, "enable": "maybe"})
+    assert (response.status_code, response.location) == (
+        303,
+        "/login?reauth=1&next=/settings/mfa",
+    )
+    assert flashed(client) == [
+        (
+            "info",
+            notice(
+                "To protect your account, please sign in again to confirm it's you. "
+                "Nothing was changed yet: make the change again once you're back."
+            ),
+        )
+    ]
+    assert cognito_calls == ["GetUser"]
+    with client.session_transaction() as session:
+        assert "pending_change" not in session
 
 
 def test_after_signing_in_again_the_asked_for_change_is_confirmed_with_one_post(
