@@ -196,7 +196,7 @@ def callback() -> Response:
         flash_notice(lookup("portal:signin_failed"), "warning")
         return redirect(url_for("pages.index"))
     try:
-        token = oauth_client().authorize_access_token()
+        token = oauth_client().authorize_access_token(claims_options=id_token_claims())
     except AuthlibBaseError as exc:
         if exc.error == "invalid_scope":
             # The app client doesn't allow a scope the portal asks for: no user can sign in.
@@ -234,6 +234,20 @@ def callback() -> Response:
         flash_notice(lookup("portal:reauth_failed"), "warning")
     audit("sign_in", "ok", sub=claims["sub"], reauthentication=bool(reauth))
     return redirect(safe_next(session.pop("login_next", None)), 303)
+
+
+def id_token_claims() -> dict[str, dict[str, object]]:
+    """What the ID token must say besides its signature, ``exp`` and ``nonce``: issued by the
+    pool, for this app client. Authlib checks ``aud`` only when told to (a token for another
+    client that names this one in ``azp`` would pass), and these options replace its own
+    ``iss`` check, so both are given."""
+    claims: dict[str, dict[str, object]] = {
+        "aud": {"essential": True, "values": [settings().client_id]}
+    }
+    issuer = oauth_client().load_server_metadata().get("issuer")
+    if issuer:
+        claims["iss"] = {"essential": True, "values": [issuer]}
+    return claims
 
 
 def _id_token_refused(error: JoseError) -> Response:

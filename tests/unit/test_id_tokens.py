@@ -90,11 +90,16 @@ FORGED = {
         "invalid_claim",
         "Invalid claim: 'iss'",
     ),
-    # Authlib asks for ``azp`` when the audience isn't the portal's client.
     "another audience": (
         {"aud": "someoneelsesclient00000001"},
-        "missing_claim",
-        "Missing claim: 'azp'",
+        "invalid_claim",
+        "Invalid claim: 'aud'",
+    ),
+    # Authlib alone would let this one through: it checks ``aud`` only when told to.
+    "another audience, the portal as its authorized party": (
+        {"aud": "someoneelsesclient00000001", "azp": CLIENT_ID},
+        "invalid_claim",
+        "Invalid claim: 'aud'",
     ),
     "expired": (
         {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200},
