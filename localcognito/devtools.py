@@ -16,6 +16,7 @@ from flask import Blueprint, Response, jsonify, request
 from .codes import ATTRIBUTE_CODE_VALIDITY
 from .extensions import stand_in
 from .faults import FaultSpecError
+from .forgery import ForgerySpecError, validated_kind
 from .quotas import QuotaSpecError
 
 
@@ -108,6 +109,33 @@ def add_fault() -> Response:
 def clear_faults() -> Response:
     state = stand_in()
     state.faults.clear()
+    return Response(status=204)
+
+
+@bp.get("/id-token-forgery")
+def id_token_forgery() -> Response:
+    return jsonify({"kind": stand_in().id_token_forgery})
+
+
+@bp.post("/id-token-forgery")
+def forge_next_id_token() -> Response:
+    """The next hosted-UI sign-in's ID token is forged: ``{"kind": "audience"}`` (the kinds are
+    ``forgery.FORGERIES``'s). Once; ``DELETE`` or ``POST /_local/reset`` drops it."""
+    state = stand_in()
+    try:
+        kind = validated_kind(_json_body())
+    except ForgerySpecError as error:
+        return _bad_request(str(error))
+    with state.lock:
+        state.id_token_forgery = kind
+    return jsonify({"kind": kind})
+
+
+@bp.delete("/id-token-forgery")
+def drop_id_token_forgery() -> Response:
+    state = stand_in()
+    with state.lock:
+        state.id_token_forgery = None
     return Response(status=204)
 
 

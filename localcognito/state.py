@@ -91,6 +91,8 @@ class StandIn:
         self.authorization_codes: dict[str, Any] = {}
         self.pending_new_passwords: dict[str, str] = {}
         self.backdated_sign_ins: dict[str, int] = {}
+        #: How the next hosted-UI sign-in's ID token is forged (``forgery.FORGERIES``), if at all.
+        self.id_token_forgery: str | None = None
         self.backend: CognitoIdpBackend = cognitoidp_backends[self.account_id][self.region]
         self.pool: LocalUserPool
         self.pools: dict[str, LocalUserPool] = {}
@@ -115,6 +117,7 @@ class StandIn:
             self.authorization_codes.clear()
             self.pending_new_passwords.clear()
             self.backdated_sign_ins.clear()
+            self.id_token_forgery = None
             self.backend.user_pools.clear()
             self.pools.clear()
             self.backend.sessions.clear()

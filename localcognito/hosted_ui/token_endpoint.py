@@ -14,6 +14,7 @@ from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpUserPoolClient
 
 from ..extensions import stand_in
+from ..forgery import forge
 from ..quotas import refuse_token_request
 from ..state import StandIn
 from .responses import oauth_error
@@ -116,6 +117,11 @@ def exchange_code(state: StandIn, client: CognitoIdpUserPoolClient) -> Response:
     grant.origin_jti = state.pool.family_by_refresh_token[tokens["refresh_token"]]
     if "openid" not in grant.request.scopes:
         del tokens["id_token"]
+    elif state.id_token_forgery:
+        tokens["id_token"] = forge(
+            tokens["id_token"], state.id_token_forgery, state.pool.json_web_key
+        )
+        state.id_token_forgery = None
     return token_response(tokens)
 
 
