@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -28,7 +29,7 @@ from flask import (
     session,
     url_for,
 )
-from joserfc.errors import JoseError
+from joserfc.errors import DecodeError, InvalidClaimError, JoseError
 from werkzeug.wrappers import Response
 
 from . import pending_change
@@ -210,11 +211,16 @@ def callback() -> Response:
         return redirect(url_for("pages.index"))
     except JoseError as exc:
         return _id_token_refused(exc)
+    except (TypeError, ValueError) as exc:
+        # A claim of a type Authlib doesn't expect (an ``at_hash`` that isn't a string).
+        return _id_token_refused(DecodeError(f"malformed ID token ({type(exc).__name__})"))
     except requests.RequestException as exc:
         log_cognito_unreachable(exc)
         flash_notice(lookup("transport:connection"), "warning")
         return redirect(url_for("pages.index"))
     claims = token.get("userinfo") or {}
+    if (refusal := _claims_refused(claims)) is not None:
+        return _id_token_refused(refusal)
     if not claims.get("sub"):
         flash_notice(lookup("portal:signin_failed"), "warning")
         return redirect(url_for("pages.index"))
@@ -240,14 +246,28 @@ def id_token_claims() -> dict[str, dict[str, object]]:
     """What the ID token must say besides its signature, ``exp`` and ``nonce``: issued by the
     pool, for this app client. Authlib checks ``aud`` only when told to (a token for another
     client that names this one in ``azp`` would pass), and these options replace its own
-    ``iss`` check, so both are given."""
-    claims: dict[str, dict[str, object]] = {
-        "aud": {"essential": True, "values": [settings().client_id]}
+    ``iss`` check (against the discovery document's, which ``mfa-portal check`` compares with
+    this one), so both are given."""
+    portal = settings()
+    return {
+        "iss": {"essential": True, "values": [portal.issuer]},
+        "aud": {"essential": True, "values": [portal.client_id]},
     }
-    issuer = oauth_client().load_server_metadata().get("issuer")
-    if issuer:
-        claims["iss"] = {"essential": True, "values": [issuer]}
-    return claims
+
+
+def _claims_refused(claims: dict) -> JoseError | None:
+    """What Authlib lets through and the portal doesn't: an audience besides this app client
+    (OIDC Core 3.1.3.7; Cognito names one), an ``auth_time`` that isn't a finite number."""
+    if claims.get("aud") not in (settings().client_id, [settings().client_id]):
+        return InvalidClaimError("aud")
+    auth_time = claims.get("auth_time")
+    if auth_time is not None and not (
+        isinstance(auth_time, int | float)
+        and not isinstance(auth_time, bool)
+        and math.isfinite(auth_time)
+    ):
+        return InvalidClaimError("auth_time")
+    return None
 
 
 def _id_token_refused(error: JoseError) -> Response:

@@ -258,16 +258,9 @@ class GuardedSessionInterface(SessionInterface):
     def _save_unless_ended(self, app: Flask, session: SessionMixin, response: Response) -> None:
         sid: str = session.sid  # type: ignore[attr-defined]
         if session and (self.keys.was_ended(sid) or self._deleted_meanwhile(sid)):
-            # With the attributes it was set with: a browser ignores a ``__Host-`` cookie
-            # (deletion included) that isn't ``Secure``.
-            response.delete_cookie(
-                self.get_cookie_name(app),
-                domain=self.get_cookie_domain(app),
-                path=self.get_cookie_path(app),
-                secure=self.get_cookie_secure(app),
-                httponly=self.get_cookie_httponly(app),
-                samesite=self.get_cookie_samesite(app),
-            )
+            # Neither written nor its cookie touched: the browser may hold the cookie of the
+            # session that replaced this one by now (a sign-in in another tab), and the dead id
+            # it may still send is worth nothing (an unknown id opens a fresh session).
             return
         self.store.save_session(app, session, response)
         # Ended while this response was being written: the ending request deleted it before we

@@ -51,6 +51,7 @@ def hosted_ui(app: Flask, oauth_metadata: dict[str, Any], monkeypatch: pytest.Mo
         def __init__(self) -> None:
             self.claims: dict[str, Any] = {
                 "sub": "sub-alice",
+                "aud": CLIENT_ID,
                 "cognito:username": "alice",
                 "email": "alice@example.com",
                 "auth_time": int(time.time()),

@@ -101,6 +101,28 @@ FORGED = {
         "invalid_claim",
         "Invalid claim: 'aud'",
     ),
+    # Authlib accepts a list that holds the client besides others; OIDC says refuse it.
+    "another audience besides the portal's": (
+        {"aud": [CLIENT_ID, "someoneelsesclient00000001"], "azp": CLIENT_ID},
+        "invalid_claim",
+        "Invalid claim: 'aud'",
+    ),
+    # Claims Authlib lets through or trips over (a 500 before): refused like any other.
+    "auth_time infinite": (
+        {"auth_time": float("inf")},
+        "invalid_claim",
+        "Invalid claim: 'auth_time'",
+    ),
+    "auth_time not a number": (
+        {"auth_time": float("nan")},
+        "invalid_claim",
+        "Invalid claim: 'auth_time'",
+    ),
+    "at_hash not a string": (
+        {"at_hash": {"a": 1}},
+        "decode_error",
+        "malformed ID token (TypeError)",
+    ),
     "expired": (
         {"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200},
         "expired_token",
@@ -202,3 +224,17 @@ def test_a_refused_id_token_during_a_re_sign_in_says_it_couldnt_confirm_it_s_you
     ]
     with client.session_transaction() as session:
         assert "reauth" not in session
+
+
+def test_the_issuer_is_checked_even_if_the_discovery_document_names_none(
+    app, client, token_endpoint, caplog
+) -> None:
+    del app.extensions["mfa_portal.oauth"].cognito.server_metadata["issuer"]
+    state, nonce = start_sign_in(client)
+    token_endpoint["id_token"] = id_token(app, nonce, iss="https://evil.example/")
+    with caplog.at_level(logging.INFO):
+        response = client.get(f"/auth/callback?code=c&state={state}")
+    assert (response.status_code, response.location) == (302, "/")
+    assert refusals(caplog.records) == [
+        ("WARNING", "ID token refused", "id_token_refused", "invalid_claim", "Invalid claim: 'iss'")
+    ]

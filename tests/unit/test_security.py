@@ -10,7 +10,14 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.config import load_settings
 from app.security import DEFAULT_NEXT, safe_next
-from tests.support.unit import ACCESS_TOKEN, callback, get_user_response, portal_env, sign_in
+from tests.support.unit import (
+    ACCESS_TOKEN,
+    CLIENT_ID,
+    callback,
+    get_user_response,
+    portal_env,
+    sign_in,
+)
 from tests.unit.oauth import use_local_metadata
 
 # --- safe_next ---------------------------------------------------------------------------
@@ -239,7 +246,12 @@ def test_session_id_changes_at_sign_in(app, client, monkeypatch):
             "access_token": ACCESS_TOKEN,
             "refresh_token": "refresh-token",
             "expires_in": 3600,
-            "userinfo": {"sub": "sub-alice", "cognito:username": "alice", "auth_time": 1},
+            "userinfo": {
+                "sub": "sub-alice",
+                "aud": CLIENT_ID,
+                "cognito:username": "alice",
+                "auth_time": 1,
+            },
         },
     )
     response = callback(client)
