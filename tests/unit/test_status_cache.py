@@ -74,6 +74,21 @@ def test_turning_on_costs_two_calls_and_the_page_after_shows_it_on(
     assert cognito_calls[1:] == ["GetUser", "SetUserSettings"]
 
 
+def test_turning_on_reads_the_persons_generation_once(app, signed_in, stubber, monkeypatch):
+    """The number check's read is remembered under the generation the change read first (one
+    round trip to the cache; a drop between the two would otherwise go unseen)."""
+    read(stubber)
+    page = signed_in.get("/settings/mfa")
+    cache = app.extensions["mfa_portal.status_cache"]
+    reads: list[str] = []
+    original = cache.generation
+    monkeypatch.setattr(cache, "generation", lambda sub: reads.append(sub) or original(sub))
+    read(stubber)
+    stubber.add_response("set_user_settings", {}, ENABLE)
+    signed_in.post("/settings/mfa", data={"csrf_token": csrf_token(page.text), "enable": "on"})
+    assert reads == ["sub-alice"]
+
+
 def test_turning_off_costs_the_change_and_the_page_after_reads_what_cognito_kept(
     signed_in, stubber, cognito_calls
 ):
