@@ -447,6 +447,7 @@ def test_a_new_code_is_announced_in_the_portals_own_mask(
         response = signed_in.post("/settings/phone/resend", data={"csrf_token": token})
     assert (response.status_code, response.location) == (303, "/settings/phone/verify")
     assert audited(caplog.records) == [("phone_code_send", "ok", None)]
+    assert flashed(signed_in) == [("success", notice("We texted a code to +1 ••• ••• 0123."))]
     stubber.add_response("get_user", carol, {"AccessToken": ACCESS_TOKEN})
     page = html.unescape(signed_in.get("/settings/phone/verify").text)
     assert "We texted a code to +1 ••• ••• 0123." in page
@@ -470,3 +471,18 @@ def test_a_verified_number_leads_back_to_sms_mfa(signed_in: FlaskClient, stubber
     assert (response.status_code, response.location) == (303, "/settings/mfa")
     sentence = "Your phone number is verified. You can now turn on SMS MFA."
     assert flashed(signed_in) == [("success", notice(sentence))]
+
+
+def test_a_new_code_for_no_number_known_names_none(
+    signed_in: FlaskClient, stubber: Stubber
+) -> None:
+    """The number was removed in another tab: whatever Cognito does, the notice names no
+    number it can't vouch for."""
+    stubber.add_response(
+        "get_user", get_user_response(verified=False), {"AccessToken": ACCESS_TOKEN}
+    )
+    token = csrf_token(signed_in.get("/settings/phone/verify").text)
+    stubber.add_response("get_user", get_user_response(phone=None), {"AccessToken": ACCESS_TOKEN})
+    stubber.add_response("get_user_attribute_verification_code", {})
+    signed_in.post("/settings/phone/resend", data={"csrf_token": token})
+    assert flashed(signed_in) == [("success", notice("We texted a code."))]
