@@ -17,12 +17,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from app.auth import token_scopes
+from app.auth import AUTH_TIME_SKEW, token_scopes
 from app.errors import lookup
 from app.notices import notice
 from app.sessions import SESSION_KEY_PREFIX
 from tests.support.unit import (
     ACCESS_TOKEN,
+    audited,
     callback,
     csrf_token,
     flashed,
@@ -165,10 +166,16 @@ def test_after_sign_in_a_same_site_next_is_honoured(client, hosted_ui):
 # --- /auth/callback ----------------------------------------------------------------------
 
 
-def test_callback_starts_a_server_side_session(client, hosted_ui):
+def test_callback_starts_a_server_side_session(client, hosted_ui, caplog):
     client.get("/login")
-    response = callback(client)
-    assert response.status_code == 303
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = callback(client)
+    assert (response.status_code, response.location) == (303, "/settings/mfa")
+    assert [
+        (r.event, r.outcome, r.sub, r.reauthentication)
+        for r in caplog.records
+        if getattr(r, "audit", False)
+    ] == [("sign_in", "ok", "sub-alice", False)]
     with client.session_transaction() as session:
         assert session["user"] == {
             "sub": "sub-alice",
@@ -371,6 +378,33 @@ def test_a_fresh_reauthentication_renews_auth_time(client, hosted_ui):
         assert "reauth" not in session
 
 
+@pytest.mark.parametrize(("late", "stale"), [(0, False), (1, True)])
+def test_a_re_sign_in_is_fresh_up_to_the_clock_skew_allowed(client, hosted_ui, caplog, late, stale):
+    """``auth_time`` may trail the moment the re-sign-in was asked by AUTH_TIME_SKEW seconds (the
+    two clocks differ), and no more."""
+    sign_in(client, auth_age=600)
+    client.get("/login?reauth=1&next=/settings/mfa")
+    with client.session_transaction() as session:
+        started = session["reauth"]["started"]
+    hosted_ui.claims["auth_time"] = started - AUTH_TIME_SKEW - late
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = callback(client)
+    assert response.location.startswith("http://cognito.test/logout?") is stale
+    audits = [
+        (r.event, r.outcome, r.reauthentication)
+        for r in caplog.records
+        if getattr(r, "audit", False)
+    ]
+    assert audits == ([] if stale else [("sign_in", "ok", True)])
+
+
+def test_a_sign_in_that_lost_its_page_to_return_to_lands_on_the_mfa_page(client, hosted_ui):
+    client.get("/login")
+    with client.session_transaction() as session:
+        del session["login_next"]
+    assert callback(client).location == "/settings/mfa"
+
+
 def test_a_stale_reauthentication_goes_through_the_hosted_ui_logout(client, hosted_ui):
     sign_in(client, auth_age=600)
     client.get("/login?reauth=1&next=/settings/mfa")
@@ -403,8 +437,11 @@ def test_a_second_stale_reauthentication_says_so(client, hosted_ui, stubber):
     client.get("/login?reauth=1&next=/settings/mfa")
     hosted_ui.claims["auth_time"] = int(time.time()) - 600
     callback(client)
+    with client.session_transaction() as session:
+        assert session["reauth"]["stage"] == "logout"
     response = callback(client)
     assert response.status_code == 303
+    assert flashed(client) == [("warning", notice(lookup("portal:reauth_failed")))]
     stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
     page = client.get("/settings/mfa")
     assert str(escape(lookup("portal:reauth_failed").message)) in page.text
@@ -418,13 +455,15 @@ def settings_page_token(client: FlaskClient, stubber: Any) -> str:
     return csrf_token(client.get("/settings/mfa").text)
 
 
-def test_logout_revokes_and_ends_the_hosted_ui_session(app, signed_in, stubber):
+def test_logout_revokes_and_ends_the_hosted_ui_session(app, signed_in, stubber, caplog):
     token = settings_page_token(signed_in, stubber)
     old_cookie = signed_in.get_cookie("mfa_portal").value
     store = app.config["SESSION_CACHELIB"]
     assert store.get(SESSION_KEY_PREFIX + old_cookie) is not None
     stubber.add_response("revoke_token", {}, {"Token": "refresh-token", "ClientId": CLIENT_ID})
-    response = signed_in.post("/logout", data={"csrf_token": token})
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = signed_in.post("/logout", data={"csrf_token": token})
+    assert audited(caplog.records) == [("sign_out", "ok", None)]
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("http://cognito.test/logout?")
@@ -644,6 +683,7 @@ def test_the_change_waits_for_a_fresh_sign_in_and_its_own_page(client, hosted_ui
     why = client.get("/sign-in-again").text
     assert "For your security, sign in again to sign out of all devices." in why
     assert "Changes like this need a sign-in from the last 5 minutes." in why
+    assert 'href="/login?reauth=1&amp;next=/settings/mfa"' in why
     sign_in_again(client)
     stubber.add_response("get_user", get_user_response(), {"AccessToken": ACCESS_TOKEN})
     assert "pending-change" not in client.get("/settings/phone").text, "only where it was asked"
@@ -686,3 +726,9 @@ def test_cancelling_forgets_the_change_and_says_nothing_changed(
     nothing_pending = client.get("/sign-in-again")
     assert (nothing_pending.status_code, nothing_pending.location) == (303, "/settings/mfa")
     assert "SetUserSettings" not in cognito_calls
+
+
+def test_cancelling_with_nothing_pending_goes_to_the_mfa_page(signed_in, stubber):
+    token = settings_page_token(signed_in, stubber)
+    response = signed_in.post("/sign-in-again/cancel", data={"csrf_token": token})
+    assert (response.status_code, response.location) == (303, "/settings/mfa")
