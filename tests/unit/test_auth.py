@@ -499,6 +499,7 @@ def test_logout_lands_on_the_start_page_saying_so(signed_in, stubber):
     token = settings_page_token(signed_in, stubber)
     stubber.add_response("revoke_token", {}, {"Token": "refresh-token", "ClientId": CLIENT_ID})
     signed_in.post("/logout", data={"csrf_token": token})
+    assert flashed(signed_in) == [("success", notice("You're signed out."))]
     landing = signed_in.get("/")
     assert "You&#39;re signed out." in landing.text
     assert "all your devices" not in landing.text
@@ -516,10 +517,15 @@ def test_logout_everywhere_asks_first_and_changes_nothing(signed_in, stubber, co
         assert session["user"]["sub"] == "sub-alice"
 
 
-def test_logout_everywhere_signs_out_globally(signed_in, stubber):
+def test_logout_everywhere_signs_out_globally(signed_in, stubber, caplog):
     token = settings_page_token(signed_in, stubber)
     stubber.add_response("global_sign_out", {}, {"AccessToken": ACCESS_TOKEN})
-    response = signed_in.post("/logout/everywhere", data={"csrf_token": token, "confirmed": "yes"})
+    with caplog.at_level(logging.INFO, logger="mfa_portal.audit"):
+        response = signed_in.post(
+            "/logout/everywhere", data={"csrf_token": token, "confirmed": "yes"}
+        )
+    assert audited(caplog.records) == [("sign_out_everywhere", "ok", None)]
+    assert flashed(signed_in) == [("success", notice("You're signed out on all your devices."))]
     assert response.status_code == 303
     assert response.headers["Location"].startswith("http://cognito.test/logout?")
     assert signed_in.get("/settings/mfa").headers["Location"].startswith("/login")
