@@ -247,12 +247,9 @@ def id_token_claims() -> dict[str, dict[str, object]]:
     pool, for this app client. Authlib checks ``aud`` only when told to (a token for another
     client that names this one in ``azp`` would pass), and these options replace its own
     ``iss`` check (against the discovery document's, which ``mfa-portal check`` compares with
-    this one), so both are given."""
+    this one), so both are given. (Both are essential in an ID token whatever the options say.)"""
     portal = settings()
-    return {
-        "iss": {"essential": True, "values": [portal.issuer]},
-        "aud": {"essential": True, "values": [portal.client_id]},
-    }
+    return {"iss": {"values": [portal.issuer]}, "aud": {"values": [portal.client_id]}}
 
 
 def _claims_refused(claims: dict) -> JoseError | None:

@@ -90,6 +90,8 @@ FORGED = {
         "invalid_claim",
         "Invalid claim: 'iss'",
     ),
+    "no issuer": ({"iss": None}, "missing_claim", "Missing claim: 'iss'"),
+    "no audience": ({"aud": None}, "missing_claim", "Missing claim: 'aud'"),
     "another audience": (
         {"aud": "someoneelsesclient00000001"},
         "invalid_claim",
