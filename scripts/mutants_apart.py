@@ -17,11 +17,12 @@ each into a copy of the repository and runs the given tests in a fresh interpret
         -- tests/unit/test_catalog.py
 
 With no function named, every decorated top-level function of the module is mutated; naming
-mutants (``x_change__mutmut_4``) runs only those. Each further
-``-- TESTS`` runs only on the mutants the tests before it let through. Prints ``killed`` or
-``survived`` per mutant, then the count and the survivors; ``--show NAME`` prints one mutant's
-change instead. ``MUTMUT_CHILDREN`` (default 2) copies run at once. The copies live in a temporary
-directory, removed afterwards; the working tree is never touched. See docs/testing.md.
+mutants (``x_change__mutmut_4``) runs only those (then only those: don't mix the two), and a
+name that matches nothing is an error. Each further ``-- TESTS`` runs only on the mutants the
+tests before it let through. Prints ``killed`` or ``survived`` per mutant, then the count and
+the survivors; ``--show app.MODULE.x_FUNCTION__mutmut_N`` prints one mutant's change instead.
+``MUTMUT_CHILDREN`` (default 2) copies run at once. The copies live in a temporary directory,
+removed afterwards; the working tree is never touched. See docs/testing.md.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def survivors_of(mutants: Mutants, names: list[str], tests: list[str], copies: Q
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--show"] and len(argv) == 2:
+    if argv[:1] == ["--show"] and len(argv) == 2 and argv[1].count(".") >= 2:
         name = argv[1]
         print(Mutants(name.split(".")[1], [name.rpartition(".")[2]]).diff(name))
         return 0
@@ -142,6 +143,12 @@ def main(argv: list[str]) -> int:
     module, functions = argv[0], argv[1:split]
     stages = [stage.split() for stage in " ".join(argv[split + 1 :]).split(" -- ")]
     mutants = Mutants(module, functions)
+    if not mutants.names:
+        print(
+            f"no mutants of {functions or 'decorated functions'} in app/{module}.py",
+            file=sys.stderr,
+        )
+        return 2
     copies: Queue = Queue()
     with tempfile.TemporaryDirectory(prefix="mutants-apart-") as scratch:
         for index in range(max(1, int(os.environ.get("MUTMUT_CHILDREN", "2")))):
