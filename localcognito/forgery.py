@@ -16,14 +16,18 @@ from typing import Any
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-#: What each kind changes in the ID token's claims (``None`` removes a claim).
+#: What each kind changes in the ID token's claims: a new value, one computed from the genuine
+#: claims and the time now, or ``None`` to remove the claim.
 FORGERIES: dict[str, dict[str, Any]] = {
     "signature": {},  # signed with a key the pool's JWKS doesn't hold, under the pool key's kid
     "issuer": {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Forged"},
     "audience": {"aud": "forgedclient0000000000000"},
     # A token for another client that names this one as its authorized party.
-    "audience_with_azp": {"aud": "forgedclient0000000000000", "azp": "{client_id}"},
-    "expired": {"exp": "{now-3600}", "iat": "{now-7200}"},
+    "audience_with_azp": {
+        "aud": "forgedclient0000000000000",
+        "azp": lambda claims, _now: claims["aud"],
+    },
+    "expired": {"exp": lambda _claims, now: now - 3600, "iat": lambda _claims, now: now - 7200},
     "nonce": {"nonce": "forged-nonce"},
     "no_nonce": {"nonce": None},
 }
@@ -50,14 +54,10 @@ def forge(id_token: str, kind: str, pool_key: RSAKey) -> str:
     token = jwt.decode(id_token, pool_key)
     claims = dict(token.claims)
     now = int(time.time())
-    for name, value in FORGERIES[kind].items():
-        if value is None:
+    for name, change in FORGERIES[kind].items():
+        if change is None:
             claims.pop(name, None)
-        elif value == "{client_id}":
-            claims[name] = token.claims["aud"]
-        elif isinstance(value, str) and value.startswith("{now-"):
-            claims[name] = now - int(value[5:-1])
         else:
-            claims[name] = value
+            claims[name] = change(token.claims, now) if callable(change) else change
     key = _stranger_key(str(token.header["kid"])) if kind == "signature" else pool_key
     return jwt.encode(dict(token.header), claims, key)
