@@ -255,7 +255,8 @@ def id_token_claims() -> dict[str, dict[str, object]]:
 def _claims_refused(claims: dict) -> JoseError | None:
     """What Authlib lets through and the portal doesn't: an audience besides this app client
     (OIDC Core 3.1.3.7; Cognito names one), an ``auth_time`` that isn't a finite number."""
-    if claims.get("aud") not in (settings().client_id, [settings().client_id]):
+    client_id = settings().client_id
+    if claims.get("aud") not in (client_id, [client_id]):
         return InvalidClaimError("aud")
     auth_time = claims.get("auth_time")
     if auth_time is not None and not (
